@@ -1,0 +1,1 @@
+//! case (being built).

@@ -1,0 +1,27 @@
+//! s3cors: a conformance harness for Amazon S3 bucket CORS.
+//!
+//! The crate is split the way data flows (see `docs/architecture.md`):
+//!
+//! - [`s3`]: S3 wire vocabulary shared by the server and the harness (error documents).
+//! - [`cors`]: the pure, I/O-free CORS model: configuration XML, validation, rule matching,
+//!   preflight and actual-request evaluation. This *is* the reference semantics.
+//! - [`server`]: the embedded reference S3 server (tokio + hyper) built on [`cors`].
+//! - [`case`]: the YAML case model, loading with file:line errors, the JSON Schema.
+//! - [`target`]: where cases run: the `Target` trait, the S3 HTTP client, and one
+//!   implementation per kind (embedded, endpoint, minio, aws).
+//! - [`runner`]: trials, step execution, comparison, diff rendering.
+//! - [`results`]: the one results model every report is rendered from.
+//! - [`report`]: Markdown, HTML, JUnit and JSON renderers.
+//! - [`browser`]: what a browser makes of a response (WHATWG Fetch CORS checks).
+//! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
+
+pub mod browser;
+pub mod case;
+pub mod cli;
+pub mod cors;
+pub mod report;
+pub mod results;
+pub mod runner;
+pub mod s3;
+pub mod server;
+pub mod target;

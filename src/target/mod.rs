@@ -1,0 +1,172 @@
+//! Where cases run: the [`Target`] trait, the HTTP exchange types, and one implementation
+//! per kind (`embedded`, `endpoint=URL`, `minio`, `aws`).
+//!
+//! The runner never cares which kind it talks to: it builds [`S3Request`]s, hands them to
+//! [`Target::send`], and compares the [`S3Response`]s. A target knows its endpoint, its
+//! credentials, its addressing style and how to sign; setup and teardown are ordinary
+//! requests built by the runner.
+//!
+//! CONTRACT (shared by runner, targets, reports and browser; change only with care).
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How a request is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// SigV4 in the `Authorization` header.
+    Signed,
+    /// No authentication at all (what a browser sends).
+    Anonymous,
+    /// SigV4 in the query string (a presigned URL).
+    Presigned,
+}
+
+/// Path-style (`/bucket/key`) or virtual-hosted (`Host: bucket.endpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    Path,
+    Virtual,
+}
+
+/// One request, independent of the target's URL layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct S3Request {
+    /// HTTP method, verbatim.
+    pub method: String,
+    /// Bucket name; `None` addresses the service endpoint (`/`).
+    pub bucket: Option<String>,
+    /// Object key (unencoded); `None` addresses the bucket.
+    pub key: Option<String>,
+    /// Query parameters in order; `None` value renders as a bare name (`?cors`).
+    pub query: Vec<(String, Option<String>)>,
+    /// Headers in order, names as given.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// Authentication mode.
+    pub auth: Auth,
+    /// Addressing; `None` means the target's default.
+    pub addressing: Option<Addressing>,
+}
+
+impl S3Request {
+    /// A request with no query, headers or body.
+    pub fn new(method: &str, bucket: Option<&str>, key: Option<&str>, auth: Auth) -> Self {
+        S3Request {
+            method: method.to_string(),
+            bucket: bucket.map(str::to_string),
+            key: key.map(str::to_string),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            auth,
+            addressing: None,
+        }
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct S3Response {
+    pub status: u16,
+    /// Headers in wire order (names lower-cased by the HTTP client).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl S3Response {
+    /// All values of a header (case-insensitive name), in order.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.header_values(name).into_iter().next()
+    }
+}
+
+/// A request the runner can replay by hand: the final URL and headers after signing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct WireRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Transport-level failure (the target broke, not the conformance).
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("request to {url} timed out after {after:?}")]
+    Timeout { url: String, after: Duration },
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("request to {url} failed: {reason}")]
+    Other { url: String, reason: String },
+    #[error("cannot build request: {0}")]
+    Build(String),
+}
+
+/// Facts about a target for reports (no secrets!).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TargetInfo {
+    /// Name used in trial names and reports (`embedded`, `endpoint`, `minio`, `aws`, or a label).
+    pub name: String,
+    /// Kind (`embedded`, `endpoint`, `minio`, `aws`).
+    pub kind: String,
+    /// Endpoint URL (credentials never included).
+    pub endpoint: Option<String>,
+    /// Implementation version when it tells (the `Server` header, a container tag, …).
+    pub version: Option<String>,
+}
+
+/// What a target can do, probed once before the cases run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Capabilities {
+    /// `None` when supported; `Some(reason)` when per-bucket CORS configuration is not.
+    pub bucket_cors: Option<String>,
+    /// `None` when canned ACLs can make objects public; `Some(reason)` otherwise.
+    pub public_acl: Option<String>,
+    /// `None` when virtual-hosted addressing works; `Some(reason)` otherwise.
+    pub virtual_hosted: Option<String>,
+}
+
+/// A place cases run against.
+///
+/// Implementations are shared across trial threads; `send` is async and is driven on the
+/// runner's tokio runtime.
+pub trait Target: Send + Sync {
+    /// Facts for reports and trial names.
+    fn info(&self) -> TargetInfo;
+
+    /// When the whole target cannot run (no Docker engine, opt-in missing, …), the reason:
+    /// every trial then ends as skipped with it.
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
+
+    /// Prefix for bucket names this target's runs create (`s3cors-` on AWS, so `sweep`
+    /// only ever touches its own buckets).
+    fn bucket_prefix(&self) -> &str {
+        "s3cors-"
+    }
+
+    /// Sends one request and returns the response (never retries).
+    fn send<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<S3Response, TransportError>> + Send + 'a>,
+    >;
+
+    /// The request as it would go on the wire (URL after addressing, headers after signing).
+    fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError>;
+}
