@@ -133,7 +133,7 @@ pub fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
         match reader.read_event() {
             Ok(Event::Start(e)) => {
                 depth += 1;
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let name = e.local_name().into_inner().to_string();
                 if depth == 1 {
                     if name != "Error" {
                         return None;
@@ -145,7 +145,7 @@ pub fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
                 }
             }
             Ok(Event::Empty(e)) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let name = e.local_name().into_inner().to_string();
                 if depth == 0 {
                     return (name == "Error").then(ParsedError::default);
                 }
@@ -155,19 +155,19 @@ pub fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
             }
             Ok(Event::Text(t)) => {
                 if depth == 2 {
-                    let raw = String::from_utf8_lossy(t.as_ref()).into_owned();
+                    let raw = AsRef::<str>::as_ref(&t).to_string();
                     text.push_str(&unescape_basic(&raw));
                 }
             }
             Ok(Event::GeneralRef(r)) => {
                 if depth == 2 {
-                    let name = String::from_utf8_lossy(r.as_ref()).into_owned();
+                    let name = AsRef::<str>::as_ref(&r).to_string();
                     text.push_str(&unescape_basic(&format!("&{name};")));
                 }
             }
             Ok(Event::CData(t)) => {
                 if depth == 2 {
-                    text.push_str(&String::from_utf8_lossy(t.as_ref()));
+                    text.push_str(AsRef::<str>::as_ref(&t));
                 }
             }
             Ok(Event::End(_)) => {
