@@ -1,0 +1,470 @@
+//! Loading case files: every `*.yaml` under the given paths, sorted, with every problem of
+//! every file reported at once as `file:line: message`.
+//!
+//! A case author fixing a corpus wants the whole list in one go (like a compiler), and the
+//! runner wants the good cases even when a sibling file is broken, so loading never stops
+//! at the first error and never panics: it returns the cases that loaded *and* the errors.
+
+use super::model::{
+    ApiCallSpec, Capability, CaseFile, CannedAcl, Expect, ObjectSpec, PutBucketCorsSpec,
+    RequestSpec, Step,
+};
+use crate::target::Addressing;
+use std::path::{Path, PathBuf};
+
+/// One problem in one case file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct LoadError {
+    /// The file as given to the loader (e.g. `cases/preflight/x.yaml`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong (names the field).
+    pub message: String,
+}
+
+impl LoadError {
+    fn render(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{}: {}", self.file, line, self.message),
+            None => format!("{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// A validated case, ready to run.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Path under `cases/` without `.yaml` (`preflight/allowed-origin`).
+    pub id: String,
+    /// The file as given to the loader, for messages and annotations.
+    pub file: String,
+    pub title: String,
+    pub spec: Vec<String>,
+    pub tags: Vec<String>,
+    pub unsettled: Option<String>,
+    /// Every capability the case needs: the declared ones plus those its contents imply.
+    pub needs: Vec<Capability>,
+    pub bucket: super::model::BucketSetup,
+    pub steps: Vec<CaseStep>,
+}
+
+/// One validated step.
+#[derive(Debug, Clone)]
+pub struct CaseStep {
+    /// 1-based source line of the step.
+    pub line: usize,
+    pub action: Action,
+    pub expect: Expect,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Request(RequestSpec),
+    PutBucketCors(PutBucketCorsSpec),
+    GetBucketCors(ApiCallSpec),
+    DeleteBucketCors(ApiCallSpec),
+}
+
+impl CaseStep {
+    /// A short label: `OPTIONS image.jpg`, `GET <bucket>`, `PutBucketCors`, …
+    pub fn label(&self) -> String {
+        match &self.action {
+            Action::Request(r) => {
+                let target = if r.service {
+                    "/".to_string()
+                } else {
+                    match r.key.as_deref() {
+                        Some(k) if !k.is_empty() => k.to_string(),
+                        _ => "<bucket>".to_string(),
+                    }
+                };
+                format!("{} {}", r.method, target)
+            }
+            Action::PutBucketCors(_) => "PutBucketCors".to_string(),
+            Action::GetBucketCors(_) => "GetBucketCors".to_string(),
+            Action::DeleteBucketCors(_) => "DeleteBucketCors".to_string(),
+        }
+    }
+}
+
+/// What loading produced: the good cases (sorted by id) and every error (sorted by file).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub cases: Vec<Case>,
+    pub errors: Vec<LoadError>,
+}
+
+/// Loads every `*.yaml` under a directory (recursively).
+pub fn load_dir(dir: &Path) -> Loaded {
+    load_paths(&[dir.to_path_buf()])
+}
+
+/// Loads case files and directories (recursively, `*.yaml`). A path that does not exist is
+/// an error. Ids are taken relative to the nearest ancestor directory named `cases`, or else
+/// to the directory given.
+pub fn load_paths(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            if let Err(e) = walk(path, &mut found) {
+                loaded.errors.push(LoadError {
+                    file: path.display().to_string(),
+                    line: None,
+                    message: format!("cannot read directory: {e}"),
+                });
+            }
+            for f in found {
+                let id = case_id(&f, Some(path));
+                files.push((f, id));
+            }
+        } else if path.is_file() {
+            let id = case_id(path, None);
+            files.push((path.clone(), id));
+        } else {
+            loaded.errors.push(LoadError {
+                file: path.display().to_string(),
+                line: None,
+                message: "no such file or directory".to_string(),
+            });
+        }
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    for (file, id) in files {
+        let shown = file.display().to_string();
+        match std::fs::read_to_string(&file) {
+            Ok(src) => match parse_case(&id, &shown, &src) {
+                Ok(case) => {
+                    if loaded.cases.iter().any(|c| c.id == case.id) {
+                        loaded.errors.push(LoadError {
+                            file: shown,
+                            line: None,
+                            message: format!("duplicate case id `{}`", case.id),
+                        });
+                    } else {
+                        loaded.cases.push(case);
+                    }
+                }
+                Err(errs) => loaded.errors.extend(errs),
+            },
+            Err(e) => loaded.errors.push(LoadError {
+                file: shown,
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    loaded.cases.sort_by(|a, b| a.id.cmp(&b.id));
+    loaded
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// `cases/preflight/x.yaml` → `preflight/x`.
+fn case_id(file: &Path, root: Option<&Path>) -> String {
+    let no_ext = file.with_extension("");
+    // Prefer the part below the nearest ancestor called `cases`.
+    let comps: Vec<_> = no_ext.components().collect();
+    if let Some(pos) = comps
+        .iter()
+        .rposition(|c| c.as_os_str() == "cases")
+        .filter(|&p| p + 1 < comps.len())
+    {
+        return comps[pos + 1..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+    }
+    let rel = root
+        .and_then(|r| no_ext.strip_prefix(r).ok())
+        .unwrap_or_else(|| no_ext.file_name().map(Path::new).unwrap_or(&no_ext));
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Parses and validates one case file's text. `file` is only used in messages.
+pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError>> {
+    let raw: CaseFile = match serde_saphyr::from_str(src) {
+        Ok(raw) => raw,
+        Err(e) => return Err(vec![yaml_error(file, &e)]),
+    };
+    let mut errors = Vec::new();
+    let mut err = |line: Option<usize>, message: String| {
+        errors.push(LoadError {
+            file: file.to_string(),
+            line,
+            message,
+        })
+    };
+    let key_line = |key: &str| line_of_key(src, key);
+
+    if raw.title.trim().is_empty() {
+        err(key_line("title"), "`title` is empty".into());
+    }
+    if raw.spec.is_empty() {
+        err(
+            key_line("spec"),
+            "`spec` is empty: name at least one rule of spec/aws-s3-cors.md".into(),
+        );
+    }
+    if raw.steps.is_empty() {
+        err(key_line("steps"), "`steps` is empty: a case needs at least one step".into());
+    }
+    let b = &raw.bucket;
+    if b.cors.is_some() && b.cors_xml.is_some() {
+        err(
+            key_line("bucket"),
+            "`bucket` has both `cors` and `cors_xml`; use one".into(),
+        );
+    }
+    if !b.exists && (b.cors.is_some() || b.cors_xml.is_some() || b.acl.is_some() || !b.objects.is_empty()) {
+        err(
+            key_line("bucket"),
+            "`bucket.exists: false` cannot have `cors`, `cors_xml`, `acl` or `objects`".into(),
+        );
+    }
+
+    let mut needs: Vec<Capability> = raw.needs.clone();
+    let mut need = |c: Capability| {
+        if !needs.contains(&c) {
+            needs.push(c);
+        }
+    };
+    if b.cors.is_some() || b.cors_xml.is_some() {
+        need(Capability::BucketCors);
+    }
+    let public = |a: Option<CannedAcl>| a.is_some_and(|a| a != CannedAcl::Private);
+    if public(b.acl) {
+        need(Capability::PublicAcl);
+    }
+    for (_, o) in b.objects.iter() {
+        if let ObjectSpec::Full(f) = o
+            && public(f.acl)
+        {
+            need(Capability::PublicAcl);
+        }
+    }
+
+    let mut steps = Vec::new();
+    for (i, spanned) in raw.steps.into_iter().enumerate() {
+        let line = spanned.referenced.line() as usize;
+        let line_opt = (line > 0).then_some(line);
+        let Step {
+            request,
+            put_bucket_cors,
+            get_bucket_cors,
+            delete_bucket_cors,
+            expect,
+        } = spanned.value;
+        let kinds: Vec<&str> = [
+            request.as_ref().map(|_| "request"),
+            put_bucket_cors.as_ref().map(|_| "put_bucket_cors"),
+            get_bucket_cors.as_ref().map(|_| "get_bucket_cors"),
+            delete_bucket_cors.as_ref().map(|_| "delete_bucket_cors"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let n = i + 1;
+        if kinds.len() != 1 {
+            let what = if kinds.is_empty() {
+                "has no kind".to_string()
+            } else {
+                format!("has {} kinds ({})", kinds.len(), kinds.join(", "))
+            };
+            err(
+                line_opt,
+                format!(
+                    "step {n} {what}: a step is exactly one of `request`, `put_bucket_cors`, `get_bucket_cors`, `delete_bucket_cors`"
+                ),
+            );
+            continue;
+        }
+        let action = if let Some(r) = request {
+            if r.method.trim().is_empty() {
+                err(line_opt, format!("step {n}: `request.method` is empty"));
+            }
+            if r.service && r.key.as_deref().is_some_and(|k| !k.is_empty()) {
+                err(line_opt, format!("step {n}: `request.service: true` cannot have a `key`"));
+            }
+            if r.addressing == Some(Addressing::Virtual) {
+                need(Capability::VirtualHosted);
+            }
+            Action::Request(r)
+        } else if let Some(p) = put_bucket_cors {
+            if p.rules.is_some() == p.xml.is_some() {
+                err(
+                    line_opt,
+                    format!("step {n}: `put_bucket_cors` needs exactly one of `rules` and `xml`"),
+                );
+            }
+            need(Capability::BucketCors);
+            if p.addressing == Some(Addressing::Virtual) {
+                need(Capability::VirtualHosted);
+            }
+            Action::PutBucketCors(p)
+        } else if let Some(g) = get_bucket_cors {
+            need(Capability::BucketCors);
+            if g.addressing == Some(Addressing::Virtual) {
+                need(Capability::VirtualHosted);
+            }
+            Action::GetBucketCors(g)
+        } else if let Some(d) = delete_bucket_cors {
+            need(Capability::BucketCors);
+            if d.addressing == Some(Addressing::Virtual) {
+                need(Capability::VirtualHosted);
+            }
+            Action::DeleteBucketCors(d)
+        } else {
+            continue;
+        };
+        if expect.rules.is_some() && !matches!(action, Action::GetBucketCors(_)) {
+            err(line_opt, format!("step {n}: `expect.rules` is only for `get_bucket_cors` steps"));
+        }
+        for (name, _) in expect.headers.iter() {
+            if !is_cors_surface(name) {
+                err(
+                    line_opt,
+                    format!(
+                        "step {n}: `expect.headers` is the CORS surface (Access-Control-* and Vary); put `{name}` under `expect.other_headers`"
+                    ),
+                );
+            }
+        }
+        steps.push(CaseStep {
+            line,
+            action,
+            expect,
+        });
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Case {
+        id: id.to_string(),
+        file: file.to_string(),
+        title: raw.title,
+        spec: raw.spec,
+        tags: raw.tags,
+        unsettled: raw.unsettled,
+        needs,
+        bucket: raw.bucket,
+        steps,
+    })
+}
+
+/// Whether a response header belongs to the CORS surface the runner compares exactly.
+pub fn is_cors_surface(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("access-control-") || lower == "vary"
+}
+
+/// The first line (1-based) whose text starts with `key:` at column 0.
+fn line_of_key(src: &str, key: &str) -> Option<usize> {
+    src.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> LoadError {
+    let line = e
+        .location()
+        .map(|l| l.line() as usize)
+        .filter(|&l| l > 0);
+    LoadError {
+        file: file.to_string(),
+        line,
+        message: clean_message(&e.without_snippet().to_string()),
+    }
+}
+
+/// serde-saphyr appends ` at line L column C` to its messages; we print `file:line:` instead.
+/// Backticks become quotes to match the rest of our messages.
+fn clean_message(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg);
+    let trimmed = match first.rfind(" at line ") {
+        Some(pos) => &first[..pos],
+        None => first,
+    };
+    trimmed.replace('`', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "title: t\nspec: [\"3.2\"]\nsteps:\n  - request: {method: OPTIONS, key: a}\n    expect: {status: 200}\n";
+
+    #[test]
+    fn good_case_loads_with_step_line() {
+        let c = parse_case("x", "cases/x.yaml", GOOD).unwrap();
+        assert_eq!(c.steps.len(), 1);
+        assert_eq!(c.steps[0].line, 4);
+        assert_eq!(c.steps[0].label(), "OPTIONS a");
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_field() {
+        let src = "title: t\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      statuss: 200\n";
+        let e = parse_case("x", "cases/x.yaml", src).unwrap_err();
+        let s = e[0].to_string();
+        assert!(s.starts_with("cases/x.yaml:6: unknown field 'statuss'"), "{s}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let src = "title: t\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      status: [1]\n";
+        let e = parse_case("x", "cases/x.yaml", src).unwrap_err();
+        assert_eq!(e[0].line, Some(6), "{}", e[0]);
+    }
+
+    #[test]
+    fn bad_yaml_is_an_error_not_a_panic() {
+        let e = parse_case("x", "f.yaml", "title: [unclosed\n  spec: {").unwrap_err();
+        assert!(e[0].line.is_some(), "{}", e[0]);
+    }
+
+    #[test]
+    fn semantic_errors_are_all_reported() {
+        let src = "title: t\nspec: []\nsteps:\n  - request: {method: GET}\n    get_bucket_cors: {}\n    expect: {status: 200}\n  - expect: {status: 200, headers: {ETag: x}}\n";
+        let e = parse_case("x", "f.yaml", src).unwrap_err();
+        let all: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert_eq!(e.len(), 3, "{all:#?}");
+        assert!(all[0].starts_with("f.yaml:2: `spec` is empty"), "{all:#?}");
+        assert!(all[1].contains("f.yaml:4: step 1 has 2 kinds"), "{all:#?}");
+        assert!(all[2].contains("f.yaml:7: step 2 has no kind"), "{all:#?}");
+    }
+
+    #[test]
+    fn ids_are_relative_to_cases() {
+        assert_eq!(case_id(Path::new("x/cases/seed/a.yaml"), None), "seed/a");
+        assert_eq!(
+            case_id(Path::new("/tmp/d/sub/a.yaml"), Some(Path::new("/tmp/d"))),
+            "sub/a"
+        );
+    }
+}
