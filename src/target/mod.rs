@@ -11,6 +11,13 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+pub mod client;
+pub mod embedded;
+pub mod endpoint;
+pub mod select;
+
+pub use client::{HttpConfig, HttpTarget};
+
 /// How a request is authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -157,6 +164,12 @@ pub trait Target: Send + Sync {
     /// only ever touches its own buckets).
     fn bucket_prefix(&self) -> &str {
         "s3cors-"
+    }
+
+    /// The target's region, when it has one (CreateBucket outside `us-east-1` names it in a
+    /// `CreateBucketConfiguration`).
+    fn region(&self) -> Option<String> {
+        None
     }
 
     /// Sends one request and returns the response (never retries).
