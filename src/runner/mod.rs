@@ -1,1 +1,392 @@
-//! runner (being built).
+//! The runner: one libtest-mimic trial per case × target, each in a fresh bucket, with the
+//! results collected into the one [`RunResults`] model.
+//!
+//! Why libtest-mimic: `cargo test` and `s3cors run` then share filtering, `--exact`,
+//! `--list`, `--ignored`, parallelism and output formats with every other Rust test, and
+//! runtime skips (`Completion::ignored_with`) carry the reason a case is unsupported.
+//!
+//! Flow: build targets → [`Session::add_target`] probes each one's capabilities →
+//! [`Session::trials`] makes the trials → `libtest_mimic::run` runs them in parallel (each
+//! `block_on`s the shared [`runtime`]) → [`Session::finish`] removes leftovers and returns
+//! the results. Outcome assignment lives in [`classify`] only.
+//!
+//! ```no_run
+//! use s3cors::runner::{self, Session};
+//! use s3cors::target::select::{self, TargetSpec};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let loaded = s3cors::case::load_dir(std::path::Path::new("cases"));
+//! let rt = runner::runtime()?;
+//! let built = rt.block_on(select::build(&TargetSpec::Embedded, "embedded", &Default::default()))?;
+//! let mut session = Session::new(runner::RunMeta::default());
+//! rt.block_on(session.add_target(built.target.clone()));
+//! let session = std::sync::Arc::new(session);
+//! let trials = session.trials(&loaded.cases);
+//! let conclusion = libtest_mimic::run(&libtest_mimic::Arguments::default(), trials);
+//! let results = rt.block_on(session.finish());
+//! rt.block_on(built.shutdown());
+//! # let _ = (conclusion, results); Ok(()) }
+//! ```
+
+pub mod compare;
+pub mod exec;
+pub mod probe;
+pub mod render;
+
+use crate::case::{Capability, Case};
+use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, TargetRun};
+use crate::target::cleanup::{RunId, Tracked};
+use crate::target::{Capabilities, Target, TargetInfo, WireRequest};
+use libtest_mimic::{Completion, Failed, Trial};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+/// The runner could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("cannot start the tokio runtime: {0}")]
+    Runtime(String),
+}
+
+static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+
+/// The process-wide tokio runtime every trial `block_on`s (and the embedded server runs on).
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime, RunnerError> {
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .thread_name("s3cors-rt")
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| RunnerError::Runtime(e.clone()))
+}
+
+/// Facts about a run stored in `results.json`.
+#[derive(Debug, Clone, Default)]
+pub struct RunMeta {
+    /// RFC 3339 start time (filled in when empty).
+    pub started_at: String,
+    /// Revision of the case corpus.
+    pub case_revision: String,
+    /// The reproducing command line.
+    pub command: String,
+}
+
+/// What a step-level failure looked like.
+#[derive(Debug, Clone)]
+pub struct StepFailure {
+    /// 0-based step index.
+    pub step: usize,
+    /// Source line of the step.
+    pub line: usize,
+    pub label: String,
+    /// The request sent (redacted).
+    pub request: WireRequest,
+    /// Plain `-expected +actual` diff.
+    pub diff: String,
+    /// curl replay.
+    pub curl: String,
+}
+
+/// The raw verdict of running a case, before [`classify`] maps it to an [`Outcome`].
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Passed,
+    Failed(Box<StepFailure>),
+    /// A needed capability is missing.
+    Unsupported(String),
+    /// The target cannot run at all.
+    Skipped(String),
+    /// The harness or target broke; `step` is `(index, line)` when a step was running.
+    Errored {
+        reason: String,
+        step: Option<(usize, usize)>,
+    },
+}
+
+/// The one place outcomes are assigned. `target` and `case` are there for the
+/// known-deviation hook (a per-target expectations file, issue 5): a listed failure becomes
+/// [`Outcome::KnownDeviation`], a listed pass [`Outcome::StaleExpectation`].
+pub fn classify(_target: &TargetInfo, _case: &Case, decision: &Decision) -> (Outcome, Option<String>) {
+    match decision {
+        Decision::Passed => (Outcome::Pass, None),
+        Decision::Failed(f) => (
+            Outcome::Fail,
+            Some(format!("step {} ({}) differs", f.step + 1, f.label)),
+        ),
+        Decision::Unsupported(r) => (Outcome::Unsupported, Some(r.clone())),
+        Decision::Skipped(r) => (Outcome::Skipped, Some(r.clone())),
+        Decision::Errored { reason, .. } => (Outcome::Error, Some(reason.clone())),
+    }
+}
+
+/// A target with its probe results.
+pub struct PreparedTarget {
+    /// The target wrapped so every bucket it creates is tracked for the final clean-up.
+    pub tracked: Arc<Tracked>,
+    pub info: TargetInfo,
+    pub region: Option<String>,
+    pub capabilities: Capabilities,
+    pub unavailable: Option<String>,
+    /// Set when the probe could not even create a bucket: every case errors with it.
+    pub broken: Option<String>,
+}
+
+/// One run: targets, the bucket counter and the results being collected.
+pub struct Session {
+    run_id: RunId,
+    meta: RunMeta,
+    next_bucket: AtomicU64,
+    targets: Vec<PreparedTarget>,
+    results: Mutex<Vec<Vec<CaseResult>>>,
+    colour: bool,
+}
+
+impl Session {
+    /// A new session with a fresh run id.
+    pub fn new(mut meta: RunMeta) -> Session {
+        if meta.started_at.is_empty() {
+            meta.started_at = now_rfc3339();
+        }
+        Session {
+            run_id: RunId::generate(),
+            meta,
+            next_bucket: AtomicU64::new(0),
+            targets: Vec::new(),
+            results: Mutex::new(Vec::new()),
+            colour: render::use_colour(),
+        }
+    }
+
+    /// Forces coloured failure messages on or off (default: stderr is a terminal and
+    /// `NO_COLOR` is unset).
+    pub fn set_colour(&mut self, colour: bool) {
+        self.colour = colour;
+    }
+
+    /// This run's id (part of every bucket name).
+    pub fn run_id(&self) -> &RunId {
+        &self.run_id
+    }
+
+    /// The targets added so far.
+    pub fn targets(&self) -> &[PreparedTarget] {
+        &self.targets
+    }
+
+    /// The tracked targets (for a Ctrl-C clean-up hook).
+    pub fn tracked(&self) -> Vec<Arc<Tracked>> {
+        self.targets.iter().map(|t| t.tracked.clone()).collect()
+    }
+
+    fn bucket(&self) -> String {
+        let n = self.next_bucket.fetch_add(1, Ordering::Relaxed);
+        self.run_id.bucket_name(n)
+    }
+
+    /// Adds a target and probes its capabilities (skipped when it is unavailable).
+    pub async fn add_target(&mut self, target: Arc<dyn Target>) {
+        let info = target.info();
+        let region = target.region();
+        let unavailable = target.unavailable();
+        let tracked = Arc::new(Tracked::new(target));
+        let mut capabilities = Capabilities::default();
+        let mut broken = None;
+        if unavailable.is_none() {
+            let bucket = self.bucket();
+            match probe::probe(tracked.as_ref(), region.as_deref(), &bucket).await {
+                Ok(c) => capabilities = c,
+                Err(e) => broken = Some(e),
+            }
+        }
+        let info = TargetInfo {
+            version: tracked.info().version.or(info.version),
+            ..info
+        };
+        self.targets.push(PreparedTarget {
+            tracked,
+            info,
+            region,
+            capabilities,
+            unavailable,
+            broken,
+        });
+        if let Ok(mut r) = self.results.lock() {
+            r.push(Vec::new());
+        }
+    }
+
+    /// One trial per case × target, named `<target>/<case id>`, sorted by name.
+    pub fn trials(self: &Arc<Self>, cases: &[Case]) -> Vec<Trial> {
+        let mut trials = Vec::new();
+        for (ti, t) in self.targets.iter().enumerate() {
+            for case in cases {
+                let name = format!("{}/{}", t.info.name, case.id);
+                let session = Arc::clone(self);
+                let case = case.clone();
+                trials.push(Trial::ignorable_test(name, move || {
+                    session.run_trial(ti, &case)
+                }));
+            }
+        }
+        trials.sort_by(|a, b| a.name().cmp(b.name()));
+        trials
+    }
+
+    fn run_trial(&self, ti: usize, case: &Case) -> Result<Completion, Failed> {
+        let started = Instant::now();
+        let Some(t) = self.targets.get(ti) else {
+            return Err(Failed::from("internal: no such target"));
+        };
+        let run = if let Some(r) = &t.unavailable {
+            None.ok_or(Decision::Skipped(r.clone()))
+        } else if let Some(r) = &t.broken {
+            None.ok_or(Decision::Errored {
+                reason: r.clone(),
+                step: None,
+            })
+        } else if let Some(r) = missing_capability(&t.capabilities, case) {
+            None.ok_or(Decision::Unsupported(r))
+        } else {
+            match runtime() {
+                Ok(rt) => {
+                    let bucket = self.bucket();
+                    Ok(rt.block_on(exec::run_case(
+                        t.tracked.as_ref(),
+                        t.region.as_deref(),
+                        case,
+                        &bucket,
+                    )))
+                }
+                Err(e) => Err(Decision::Errored {
+                    reason: e.to_string(),
+                    step: None,
+                }),
+            }
+        };
+        let (decision, steps, teardown) = match run {
+            Ok(r) => (r.decision, r.steps, r.teardown),
+            Err(d) => (d, Vec::new(), None),
+        };
+        let (outcome, mut reason) = classify(&t.info, case, &decision);
+        if let Some(td) = &teardown {
+            reason = Some(match reason {
+                Some(r) => format!("{r}; {td}"),
+                None => td.clone(),
+            });
+        }
+        let (failed_step, failed_line, diff) = match &decision {
+            Decision::Failed(f) => (Some(f.step), Some(f.line), Some(f.diff.clone())),
+            Decision::Errored {
+                step: Some((s, l)), ..
+            } => (Some(*s), Some(*l), None),
+            _ => (None, None, None),
+        };
+        let result = CaseResult {
+            case: case.id.clone(),
+            title: case.title.clone(),
+            file: case.file.clone(),
+            spec: case.spec.clone(),
+            tags: case.tags.clone(),
+            unsettled: case.unsettled.clone(),
+            outcome: OutcomeOrDefault(outcome),
+            reason: reason.clone(),
+            failed_step,
+            failed_line,
+            diff,
+            steps,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            browser_equivalent: None,
+        };
+        if let Ok(mut r) = self.results.lock()
+            && let Some(list) = r.get_mut(ti)
+        {
+            list.push(result);
+        }
+        let reason = reason.unwrap_or_default();
+        match outcome {
+            Outcome::Pass => Ok(Completion::Completed),
+            Outcome::Unsupported => Ok(Completion::ignored_with(format!("unsupported: {reason}"))),
+            Outcome::Skipped => Ok(Completion::ignored_with(reason)),
+            Outcome::KnownDeviation => {
+                Ok(Completion::ignored_with(format!("known deviation: {reason}")))
+            }
+            Outcome::Fail => match &decision {
+                Decision::Failed(f) => Err(Failed::from(f.message(&case.file, self.colour))),
+                _ => Err(Failed::from(reason)),
+            },
+            Outcome::StaleExpectation => Err(Failed::from(format!("stale expectation: {reason}"))),
+            Outcome::Error => Err(Failed::from(format!("error: {reason}"))),
+        }
+    }
+
+    /// Removes whatever buckets are still registered and returns the results (cases sorted
+    /// by id within each target).
+    pub async fn finish(&self) -> RunResults {
+        for t in &self.targets {
+            for (bucket, result) in t.tracked.teardown().await {
+                if let Err(e) = result {
+                    eprintln!(
+                        "warning: could not remove bucket {bucket} on {}: {e} (run `s3cors sweep`)",
+                        t.info.name
+                    );
+                }
+            }
+        }
+        self.results()
+    }
+
+    /// The results collected so far.
+    pub fn results(&self) -> RunResults {
+        let collected = self.results.lock().map(|r| r.clone()).unwrap_or_default();
+        let targets = self
+            .targets
+            .iter()
+            .zip(collected.into_iter().chain(std::iter::repeat(Vec::new())))
+            .map(|(t, mut cases)| {
+                cases.sort_by(|a, b| a.case.cmp(&b.case));
+                TargetRun {
+                    info: TargetInfo {
+                        version: t.tracked.info().version.or(t.info.version.clone()),
+                        ..t.info.clone()
+                    },
+                    capabilities: t.capabilities.clone(),
+                    unavailable: t.unavailable.clone(),
+                    cases,
+                }
+            })
+            .collect();
+        RunResults {
+            schema_version: crate::results::SCHEMA_VERSION,
+            s3cors_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: self.meta.started_at.clone(),
+            case_revision: self.meta.case_revision.clone(),
+            command: self.meta.command.clone(),
+            targets,
+        }
+    }
+}
+
+/// The reason a case cannot run on a target with these capabilities, if any.
+pub fn missing_capability(caps: &Capabilities, case: &Case) -> Option<String> {
+    case.needs.iter().find_map(|need| {
+        let missing = match need {
+            Capability::BucketCors => &caps.bucket_cors,
+            Capability::PublicAcl => &caps.public_acl,
+            Capability::VirtualHosted => &caps.virtual_hosted,
+        };
+        missing
+            .as_ref()
+            .map(|r| format!("needs {}: {r}", need.name()))
+    })
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
