@@ -14,6 +14,19 @@
 //! - `evaluate::preflight(BucketCors, &CorsRequest) -> Preflight`.
 //! - `evaluate::actual(BucketCors, &CorsRequest) -> Option<CorsHeaders>`.
 //! - `matching::explain(&CorsConfiguration, &CorsRequest) -> Vec<RuleVerdict>` for `s3cors explain`.
+//!
+//! Also public (added by the implementation, stable too):
+//! - `CorsConfiguration::validate` / `CorsRule::validate`: S3's checks for configurations built
+//!   in memory (case files), same codes and messages as `from_xml`.
+//! - `matching::{origin_matches, header_matches, is_cors_method, request_header_names,
+//!   split_request_headers, effective_method, rule_matches, find_rule}`: allocation-free matchers.
+//! - `evaluate::{cors_headers, allow_headers_value}`, `CorsHeaders::{get, iter}`,
+//!   `ResourceType::as_str`, and the header-name / message constants (`ALLOW_ORIGIN`, `VARY_VALUE`,
+//!   `MSG_NOT_ALLOWED`, `config::MSG_MALFORMED_XML`, …).
+//!
+//! Decisions on the spec's open points are listed in the module docs of [`config`] (§1.3 n,
+//! whitespace, namespace, §1.4 wording) and [`evaluate`] (§3.1.4–5, empty/duplicate ACRH,
+//! empty Origin, `Connection: close`).
 
 pub mod config;
 pub mod evaluate;
