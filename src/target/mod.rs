@@ -16,6 +16,12 @@ pub mod embedded;
 pub mod endpoint;
 pub mod select;
 
+pub mod aws;
+pub mod cleanup;
+pub mod minio;
+pub mod s3xml;
+pub mod sweep;
+
 pub use client::{HttpConfig, HttpTarget};
 
 /// How a request is authenticated.

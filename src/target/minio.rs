@@ -1,0 +1,768 @@
+//! The `minio` and `minio-global` targets: community MinIO in a container (testcontainers).
+//!
+//! Three facts shape this module (see `docs/targets.md`):
+//!
+//! - **Community MinIO has no per-bucket CORS.** PutBucketCors answers `501 NotImplemented`,
+//!   so the runner's capability probe marks every per-bucket case *unsupported*. What MinIO
+//!   does have is one global allow-origin list, `MINIO_API_CORS_ALLOW_ORIGIN`. The
+//!   `minio-global` mode ([`MinioMode::GlobalCors`]) runs the cases whose bucket
+//!   configuration that list can express ([`global_fit`]) against a container started with
+//!   it, and answers those cases' PutBucketCors itself (the configuration is already in force).
+//! - **Images are disappearing.** `minio/minio` is gone from Docker Hub and the testcontainers
+//!   module's hard-coded tag with it; `quay.io/minio/minio` still serves older releases. The
+//!   image is configurable ([`MinioOptions::from_env`], `S3CORS_MINIO_IMAGE`).
+//! - **Many machines have no Docker engine** (ours included: the client binary, no daemon).
+//!   Before touching testcontainers we ask the engine for `/_ping` with a short timeout
+//!   ([`probe_docker`]); when nothing answers, the target is *unavailable* with the reason and
+//!   every trial is skipped with it. Nothing else in the run is affected.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use testcontainers_modules::minio::MinIO;
+use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt, runners::AsyncRunner};
+
+use super::client::{HttpConfig, HttpTarget};
+use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use crate::case::{Action, Case};
+use crate::cors::CorsRule;
+
+/// Default image: the quay.io copy, which still serves released tags (Docker Hub's
+/// `minio/minio` does not any more).
+pub const DEFAULT_IMAGE: &str = "quay.io/minio/minio";
+/// Default tag: the last community release known to be served by quay.io.
+pub const DEFAULT_TAG: &str = "RELEASE.2025-09-07T16-13-09Z";
+/// The S3 API port inside the container.
+const API_PORT: u16 = 9000;
+/// MinIO's fixed method list for global CORS (`cmd/api-router.go`, minus OPTIONS/PATCH,
+/// which S3 rules cannot name).
+const GLOBAL_METHODS: [&str; 5] = ["DELETE", "GET", "HEAD", "POST", "PUT"];
+
+/// Which behaviour of MinIO is being measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinioMode {
+    /// `--target minio`: cases as written; per-bucket CORS cases end unsupported.
+    BucketCors,
+    /// `--target minio-global`: only cases expressible as the global allow-origin list.
+    GlobalCors,
+}
+
+/// How to start the container. Built by [`MinioOptions::from_env`]; every field can be set
+/// directly too (tests do).
+#[derive(Clone)]
+pub struct MinioOptions {
+    pub mode: MinioMode,
+    /// Image name without tag.
+    pub image: String,
+    pub tag: String,
+    /// `MINIO_ROOT_USER` inside the container (the access key).
+    pub root_user: String,
+    /// `MINIO_ROOT_PASSWORD` inside the container (the secret key). Never printed.
+    pub root_password: String,
+    /// `MINIO_API_CORS_ALLOW_ORIGIN` inside the container; `None` leaves MinIO's default (`*`).
+    pub cors_allow_origin: Option<String>,
+    /// Docker endpoint to probe; `None` resolves it like testcontainers does
+    /// ([`docker_host`]).
+    pub docker_host: Option<String>,
+    /// How long the Docker probe may take.
+    pub probe_timeout: Duration,
+    /// How long MinIO may take to report readiness.
+    pub startup_timeout: Duration,
+}
+
+impl std::fmt::Debug for MinioOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MinioOptions")
+            .field("mode", &self.mode)
+            .field("image", &self.image)
+            .field("tag", &self.tag)
+            .field("root_user", &self.root_user)
+            .field("root_password", &"<redacted>")
+            .field("cors_allow_origin", &self.cors_allow_origin)
+            .field("docker_host", &self.docker_host)
+            .finish()
+    }
+}
+
+impl MinioOptions {
+    /// Options from the environment:
+    ///
+    /// - `S3CORS_MINIO_IMAGE`: `name` or `name:tag` (default [`DEFAULT_IMAGE`]:[`DEFAULT_TAG`]);
+    /// - `MINIO_ROOT_USER` / `MINIO_ROOT_PASSWORD`: credentials to start MinIO with (default:
+    ///   user `s3cors` and a random password made for this run);
+    /// - `MINIO_API_CORS_ALLOW_ORIGIN`: passed to the container (in `minio-global` mode, when
+    ///   unset, the run command chooses one from the cases with [`choose_global_origins`]);
+    /// - `DOCKER_HOST`: the engine to use (see [`docker_host`]).
+    pub fn from_env(mode: MinioMode) -> MinioOptions {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (image, tag) = match var("S3CORS_MINIO_IMAGE") {
+            Some(spec) => split_image(&spec),
+            None => (DEFAULT_IMAGE.to_string(), DEFAULT_TAG.to_string()),
+        };
+        MinioOptions {
+            mode,
+            image,
+            tag,
+            root_user: var("MINIO_ROOT_USER").unwrap_or_else(|| "s3cors".to_string()),
+            root_password: var("MINIO_ROOT_PASSWORD").unwrap_or_else(random_password),
+            cors_allow_origin: var("MINIO_API_CORS_ALLOW_ORIGIN"),
+            docker_host: None,
+            probe_timeout: Duration::from_secs(2),
+            startup_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// `name[:tag]` → (name, tag); a `:` inside a registry host (`host:5000/x`) is not a tag.
+pub fn split_image(spec: &str) -> (String, String) {
+    let slash = spec.rfind('/').map_or(0, |i| i + 1);
+    match spec[slash..].rfind(':') {
+        Some(i) => (
+            spec[..slash + i].to_string(),
+            spec[slash + i + 1..].to_string(),
+        ),
+        None => (spec.to_string(), DEFAULT_TAG.to_string()),
+    }
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Docker detection
+// ---------------------------------------------------------------------------------------
+
+/// The Docker endpoint testcontainers would use: `DOCKER_HOST` when set, else the first
+/// socket that exists among the usual places, else `unix:///var/run/docker.sock`.
+/// (`~/.testcontainers.properties` is not read; set `DOCKER_HOST` instead.)
+pub fn docker_host() -> String {
+    if let Ok(h) = std::env::var("DOCKER_HOST")
+        && !h.is_empty()
+    {
+        return h;
+    }
+    let mut candidates = vec!["/var/run/docker.sock".to_string()];
+    for (var, rel) in [
+        ("XDG_RUNTIME_DIR", ".docker/run/docker.sock"),
+        ("HOME", ".docker/run/docker.sock"),
+        ("HOME", ".docker/desktop/docker.sock"),
+    ] {
+        if let Ok(dir) = std::env::var(var) {
+            candidates.push(format!("{dir}/{rel}"));
+        }
+    }
+    candidates
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map_or_else(
+            || "unix:///var/run/docker.sock".to_string(),
+            |p| format!("unix://{p}"),
+        )
+}
+
+/// Asks the engine at `host` for `/_ping`. `Err` is the reason a user reads:
+/// `no Docker engine answers at unix:///var/run/docker.sock: No such file or directory …`.
+pub async fn probe_docker(host: &str, timeout: Duration) -> Result<(), String> {
+    let fail = |why: String| format!("no Docker engine answers at {host}: {why}");
+    let ping = async {
+        if let Some(path) = host.strip_prefix("unix://") {
+            #[cfg(unix)]
+            {
+                let stream = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                return ping_over(stream).await;
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = path;
+                return Err("unix sockets are not available on this platform".to_string());
+            }
+        }
+        if let Some(addr) = host
+            .strip_prefix("tcp://")
+            .or_else(|| host.strip_prefix("http://"))
+        {
+            let stream = tokio::net::TcpStream::connect(addr.trim_end_matches('/'))
+                .await
+                .map_err(|e| e.to_string())?;
+            if std::env::var_os("DOCKER_TLS_VERIFY").is_some() {
+                // TLS engine: a TCP connection is as far as a plain probe can go; testcontainers
+                // reports anything further.
+                return Ok(());
+            }
+            return ping_over(stream).await;
+        }
+        if host.starts_with("npipe://") || host.starts_with("https://") {
+            // Named pipes and TLS endpoints: leave the verdict to testcontainers itself.
+            return Ok(());
+        }
+        Err("unsupported DOCKER_HOST scheme".to_string())
+    };
+    match tokio::time::timeout(timeout, ping).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(fail(why)),
+        Err(_) => Err(fail(format!("no answer within {timeout:?}"))),
+    }
+}
+
+async fn ping_over<S>(mut stream: S) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; 512];
+    let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+    let head = String::from_utf8_lossy(&buf[..n]);
+    let status_line = head.lines().next().unwrap_or("").to_string();
+    if status_line.starts_with("HTTP/1.") && status_line.contains(" 200") {
+        Ok(())
+    } else if status_line.is_empty() {
+        Err("the socket closed without an answer".to_string())
+    } else {
+        Err(format!("/_ping answered `{status_line}`"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Global-CORS mode: which cases it can express
+// ---------------------------------------------------------------------------------------
+
+/// A global CORS setting for MinIO: the allow-origin list, in the case's order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GlobalCors {
+    pub origins: Vec<String>,
+}
+
+impl GlobalCors {
+    /// The value for `MINIO_API_CORS_ALLOW_ORIGIN`.
+    pub fn env_value(&self) -> String {
+        self.origins.join(",")
+    }
+
+    /// Parses a `MINIO_API_CORS_ALLOW_ORIGIN` value.
+    pub fn from_env_value(v: &str) -> GlobalCors {
+        GlobalCors {
+            origins: v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
+    fn same_origins(&self, other: &GlobalCors) -> bool {
+        let a: BTreeSet<&String> = self.origins.iter().collect();
+        let b: BTreeSet<&String> = other.origins.iter().collect();
+        a == b
+    }
+}
+
+/// Whether one bucket CORS configuration is exactly what MinIO's global setting does, and
+/// with which origin list. MinIO's global handler allows every S3 method and every request
+/// header and has a fixed expose list and no max-age, so the configuration must be one rule
+/// with all five methods, `AllowedHeader *`, no `ExposeHeader`, no `MaxAgeSeconds`, and
+/// origins a comma-separated list can carry.
+pub fn rules_fit(rules: &[CorsRule]) -> Result<GlobalCors, String> {
+    let [rule] = rules else {
+        return Err(format!(
+            "{} CORS rules; MinIO's global CORS is a single rule",
+            rules.len()
+        ));
+    };
+    let methods: BTreeSet<&str> = rule.allowed_methods.iter().map(String::as_str).collect();
+    if methods != GLOBAL_METHODS.into_iter().collect::<BTreeSet<_>>() {
+        return Err(format!(
+            "allowed methods {}; MinIO's global CORS always allows {}",
+            rule.allowed_methods.join(", "),
+            GLOBAL_METHODS.join(", ")
+        ));
+    }
+    if !rule.allowed_headers.iter().any(|h| h == "*") {
+        return Err(
+            "allowed headers are restricted; MinIO's global CORS allows every header".into(),
+        );
+    }
+    if !rule.expose_headers.is_empty() {
+        return Err("expose headers are set; MinIO's global CORS exposes a fixed list".into());
+    }
+    if rule.max_age_seconds.is_some() {
+        return Err("max-age is set; MinIO's global CORS sends none".into());
+    }
+    if rule.allowed_origins.is_empty() {
+        return Err("no allowed origins".into());
+    }
+    if let Some(bad) = rule
+        .allowed_origins
+        .iter()
+        .find(|o| o.is_empty() || o.contains(',') || o.trim() != o.as_str())
+    {
+        return Err(format!(
+            "origin {bad:?} cannot be written in MINIO_API_CORS_ALLOW_ORIGIN"
+        ));
+    }
+    Ok(GlobalCors {
+        origins: rule.allowed_origins.clone(),
+    })
+}
+
+/// Which global setting a case needs, or why MinIO's global CORS cannot express it.
+/// Pure: looks at the case only.
+///
+/// Expressible: the bucket exists, has its configuration as `bucket.cors` (not raw XML) with
+/// one rule that [`rules_fit`] accepts, and no step touches the CORS API (MinIO answers
+/// those `NotImplemented` whatever the global setting).
+pub fn global_fit(case: &Case) -> Result<GlobalCors, String> {
+    if !case.bucket.exists {
+        return Err("the case addresses a bucket that does not exist".into());
+    }
+    if case.bucket.cors_xml.is_some() {
+        return Err("the bucket's CORS configuration is raw XML".into());
+    }
+    let Some(rules) = &case.bucket.cors else {
+        return Err(
+            "the bucket has no CORS configuration; MinIO's global CORS cannot be switched off"
+                .into(),
+        );
+    };
+    if case
+        .steps
+        .iter()
+        .any(|s| !matches!(s.action, Action::Request(_)))
+    {
+        return Err("a step calls the bucket CORS API, which MinIO does not implement".into());
+    }
+    rules_fit(rules)
+}
+
+/// The global setting that serves the most expressible cases (ties: the smallest list), for
+/// a `minio-global` run whose `MINIO_API_CORS_ALLOW_ORIGIN` is not set.
+pub fn choose_global_origins<'a>(cases: impl IntoIterator<Item = &'a Case>) -> Option<GlobalCors> {
+    let mut counts: std::collections::BTreeMap<Vec<String>, (usize, GlobalCors)> =
+        std::collections::BTreeMap::new();
+    for fit in cases.into_iter().filter_map(|c| global_fit(c).ok()) {
+        let mut key = fit.origins.clone();
+        key.sort();
+        counts.entry(key).or_insert((0, fit)).0 += 1;
+    }
+    counts
+        .into_values()
+        .max_by(|(n1, g1), (n2, g2)| n1.cmp(n2).then(g2.cmp(g1)))
+        .map(|(_, g)| g)
+}
+
+// ---------------------------------------------------------------------------------------
+// The target
+// ---------------------------------------------------------------------------------------
+
+enum State {
+    /// No Docker engine (or another reason to skip every trial).
+    Unavailable(String),
+    /// Docker answered but the container did not come up: every request errors with this.
+    Failed(String),
+    Running {
+        http: Arc<dyn Target>,
+        endpoint: String,
+    },
+}
+
+/// A MinIO container and an S3 client for it. Stops (removes) the container when dropped.
+pub struct MinioTarget {
+    mode: MinioMode,
+    image: String,
+    tag: String,
+    global: Option<GlobalCors>,
+    state: State,
+    container: Option<ContainerAsync<MinIO>>,
+}
+
+impl MinioTarget {
+    /// Probes Docker and starts MinIO. Never fails: without a Docker engine the target is
+    /// [`Target::unavailable`] (trials skipped with the reason); when the container cannot
+    /// start, every request ends as a transport error with the reason (trials end as errors).
+    ///
+    /// Must be called, and the target dropped, inside a tokio runtime (testcontainers removes
+    /// the container on drop with the current runtime).
+    pub async fn start(opts: MinioOptions) -> MinioTarget {
+        let global = match opts.mode {
+            MinioMode::GlobalCors => opts
+                .cors_allow_origin
+                .as_deref()
+                .map(GlobalCors::from_env_value),
+            MinioMode::BucketCors => None,
+        };
+        let mut target = MinioTarget {
+            mode: opts.mode,
+            image: opts.image.clone(),
+            tag: opts.tag.clone(),
+            global,
+            state: State::Unavailable(String::new()),
+            container: None,
+        };
+        if opts.mode == MinioMode::GlobalCors && target.global.is_none() {
+            target.state = State::Unavailable(
+                "minio-global needs an allow-origin list: set MINIO_API_CORS_ALLOW_ORIGIN (or let the run command choose one from the cases)".into(),
+            );
+            return target;
+        }
+        let host = opts.docker_host.clone().unwrap_or_else(docker_host);
+        if let Err(reason) = probe_docker(&host, opts.probe_timeout).await {
+            target.state = State::Unavailable(reason);
+            return target;
+        }
+        let mut request = MinIO::default()
+            .with_name(opts.image.clone())
+            .with_tag(opts.tag.clone())
+            .with_env_var("MINIO_ROOT_USER", opts.root_user.clone())
+            .with_env_var("MINIO_ROOT_PASSWORD", opts.root_password.clone())
+            .with_startup_timeout(opts.startup_timeout);
+        if let Some(origins) = &opts.cors_allow_origin {
+            request = request.with_env_var("MINIO_API_CORS_ALLOW_ORIGIN", origins.clone());
+        }
+        let container = match request.start().await {
+            Ok(c) => c,
+            Err(e) => {
+                target.state = State::Failed(format!(
+                    "MinIO container {}:{} did not start ({e}); choose another image with S3CORS_MINIO_IMAGE=name:tag",
+                    opts.image, opts.tag
+                ));
+                return target;
+            }
+        };
+        let port = match container.get_host_port_ipv4(API_PORT).await {
+            Ok(p) => p,
+            Err(e) => {
+                target.state = State::Failed(format!("MinIO port {API_PORT} is not mapped: {e}"));
+                target.container = Some(container);
+                return target;
+            }
+        };
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let name = target.info().name;
+        let cfg = HttpConfig::new(
+            &name,
+            "minio",
+            &endpoint,
+            &opts.root_user,
+            &opts.root_password,
+            "us-east-1",
+        );
+        target.state = match HttpTarget::new(cfg) {
+            Ok(http) => State::Running {
+                http: Arc::new(http),
+                endpoint,
+            },
+            Err(e) => State::Failed(e.to_string()),
+        };
+        target.container = Some(container);
+        target
+    }
+
+    /// A target that skips every trial with `reason` (for callers that know up front).
+    pub fn unavailable_with(mode: MinioMode, reason: impl Into<String>) -> MinioTarget {
+        MinioTarget {
+            mode,
+            image: DEFAULT_IMAGE.to_string(),
+            tag: DEFAULT_TAG.to_string(),
+            global: None,
+            state: State::Unavailable(reason.into()),
+            container: None,
+        }
+    }
+
+    pub fn mode(&self) -> MinioMode {
+        self.mode
+    }
+
+    /// Per-case verdict: `Some(reason)` when this target cannot express the case (global
+    /// mode only; the per-bucket mode leaves that to the capability probe). The run command
+    /// marks such cases *unsupported* with the reason.
+    pub fn case_unsupported(&self, case: &Case) -> Option<String> {
+        if self.mode != MinioMode::GlobalCors {
+            return None;
+        }
+        let have = self.global.as_ref()?;
+        match global_fit(case) {
+            Err(why) => Some(format!("not expressible as MinIO global CORS: {why}")),
+            Ok(need) if !need.same_origins(have) => Some(format!(
+                "needs MINIO_API_CORS_ALLOW_ORIGIN={}; this container runs with {}",
+                need.env_value(),
+                have.env_value()
+            )),
+            Ok(_) => None,
+        }
+    }
+
+    /// In global mode, a PutBucketCors whose body is exactly the global setting is answered
+    /// here with `200` (the configuration is already in force); MinIO would say
+    /// `NotImplemented`. Anything else goes to MinIO.
+    fn global_put_cors(&self, req: &S3Request) -> Option<S3Response> {
+        let have = self.global.as_ref()?;
+        let is_put_cors = req.method.eq_ignore_ascii_case("PUT")
+            && req.key.is_none()
+            && req.query.iter().any(|(k, _)| k == "cors");
+        if !is_put_cors {
+            return None;
+        }
+        let rules = rules_from_xml(&req.body)?;
+        let fit = rules_fit(&rules).ok()?;
+        fit.same_origins(have).then(|| S3Response {
+            status: 200,
+            headers: vec![("content-length".into(), "0".into())],
+            body: Vec::new(),
+        })
+    }
+}
+
+/// Reads a `CORSConfiguration` document into rules (no validation: only used to compare).
+fn rules_from_xml(body: &[u8]) -> Option<Vec<CorsRule>> {
+    let root = super::s3xml::parse(body)?;
+    if root.name != "CORSConfiguration" {
+        return None;
+    }
+    let texts = |r: &super::s3xml::Element, n: &str| -> Vec<String> {
+        r.children_named(n)
+            .map(|e| e.text.trim().to_string())
+            .collect()
+    };
+    Some(
+        root.children_named("CORSRule")
+            .map(|r| CorsRule {
+                id: r.child_text("ID").map(str::to_string),
+                allowed_origins: texts(r, "AllowedOrigin"),
+                allowed_methods: texts(r, "AllowedMethod"),
+                allowed_headers: texts(r, "AllowedHeader"),
+                expose_headers: texts(r, "ExposeHeader"),
+                max_age_seconds: r.child_text("MaxAgeSeconds").and_then(|s| s.parse().ok()),
+            })
+            .collect(),
+    )
+}
+
+impl Drop for MinioTarget {
+    fn drop(&mut self) {
+        // testcontainers removes the container from its Drop, which needs a tokio runtime;
+        // outside one, lend it a small one rather than leaking the container.
+        if let Some(container) = self.container.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                drop(container);
+            } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let _guard = rt.enter();
+                drop(container);
+            }
+        }
+    }
+}
+
+impl Target for MinioTarget {
+    fn info(&self) -> TargetInfo {
+        let (name, endpoint) = match (&self.mode, &self.state) {
+            (MinioMode::BucketCors, State::Running { endpoint, .. }) => {
+                ("minio", Some(endpoint.clone()))
+            }
+            (MinioMode::GlobalCors, State::Running { endpoint, .. }) => {
+                ("minio-global", Some(endpoint.clone()))
+            }
+            (MinioMode::BucketCors, _) => ("minio", None),
+            (MinioMode::GlobalCors, _) => ("minio-global", None),
+        };
+        TargetInfo {
+            name: name.to_string(),
+            kind: "minio".to_string(),
+            endpoint,
+            version: Some(format!("{}:{}", self.image, self.tag)),
+        }
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        match &self.state {
+            State::Unavailable(reason) => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    fn send<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<S3Response, TransportError>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            match &self.state {
+                State::Running { http, .. } => match self.global_put_cors(req) {
+                    Some(resp) => Ok(resp),
+                    None => http.send(req).await,
+                },
+                State::Failed(reason) | State::Unavailable(reason) => Err(TransportError::Other {
+                    url: "minio".to_string(),
+                    reason: reason.clone(),
+                }),
+            }
+        })
+    }
+
+    fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
+        match &self.state {
+            State::Running { http, .. } => http.wire(req),
+            State::Failed(reason) | State::Unavailable(reason) => {
+                Err(TransportError::Build(reason.clone()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
+        CorsRule {
+            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
+            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..CorsRule::default()
+        }
+    }
+
+    const ALL: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD"];
+
+    #[test]
+    fn one_rule_with_everything_allowed_fits() {
+        let fit =
+            rules_fit(&[rule(&["http://a.test", "https://*.b.test"], ALL, &["*"])]).expect("fits");
+        assert_eq!(fit.env_value(), "http://a.test,https://*.b.test");
+    }
+
+    #[test]
+    fn restricted_rules_do_not_fit() {
+        let cases: Vec<(Vec<CorsRule>, &str)> = vec![
+            (vec![], "0 CORS rules"),
+            (
+                vec![rule(&["*"], ALL, &["*"]), rule(&["*"], ALL, &["*"])],
+                "2 CORS rules",
+            ),
+            (
+                vec![rule(&["*"], &["GET", "HEAD"], &["*"])],
+                "allowed methods",
+            ),
+            (vec![rule(&["*"], ALL, &[])], "allowed headers"),
+            (vec![rule(&["*"], ALL, &["x-amz-*"])], "allowed headers"),
+            (vec![rule(&["a,b"], ALL, &["*"])], "cannot be written"),
+            (vec![rule(&[], ALL, &["*"])], "no allowed origins"),
+        ];
+        for (rules, want) in cases {
+            let err = rules_fit(&rules).expect_err(want);
+            assert!(err.contains(want), "{err} (wanted {want})");
+        }
+        let mut r = rule(&["*"], ALL, &["*"]);
+        r.expose_headers = vec!["ETag".into()];
+        assert!(rules_fit(&[r]).is_err());
+        let mut r = rule(&["*"], ALL, &["*"]);
+        r.max_age_seconds = Some(10);
+        assert!(rules_fit(&[r]).is_err());
+    }
+
+    #[test]
+    fn methods_are_case_sensitive_like_s3() {
+        assert!(
+            rules_fit(&[rule(
+                &["*"],
+                &["get", "PUT", "POST", "DELETE", "HEAD"],
+                &["*"]
+            )])
+            .is_err()
+        );
+    }
+
+    fn case_from(yaml: &str) -> Case {
+        crate::case::parse_case("x/y", "cases/x/y.yaml", yaml).expect("valid case")
+    }
+
+    const STEP: &str = "steps:\n  - request: {method: GET, key: a}\n    expect: {status: 200}\n";
+
+    #[test]
+    fn cases_are_selected_by_their_bucket() {
+        let fits = case_from(&format!(
+            "title: t\nspec: [\"1\"]\nbucket:\n  cors:\n    - allowed_origins: [http://localhost:8000]\n      allowed_methods: [GET, PUT, POST, DELETE, HEAD]\n      allowed_headers: [\"*\"]\n{STEP}"
+        ));
+        assert_eq!(
+            global_fit(&fits).map(|g| g.env_value()),
+            Ok("http://localhost:8000".to_string())
+        );
+        let no_cors = case_from(&format!("title: t\nspec: [\"1\"]\n{STEP}"));
+        assert!(
+            global_fit(&no_cors)
+                .expect_err("no config")
+                .contains("no CORS")
+        );
+        let api = case_from(
+            "title: t\nspec: [\"1\"]\nbucket:\n  cors:\n    - allowed_origins: [http://localhost:8000]\n      allowed_methods: [GET, PUT, POST, DELETE, HEAD]\n      allowed_headers: [\"*\"]\nsteps:\n  - get_bucket_cors: {}\n    expect: {status: 200}\n",
+        );
+        assert!(global_fit(&api).expect_err("api step").contains("CORS API"));
+        assert_eq!(
+            choose_global_origins([&fits, &no_cors, &api]).map(|g| g.env_value()),
+            Some("http://localhost:8000".to_string())
+        );
+    }
+
+    #[test]
+    fn put_cors_matching_the_global_setting_is_answered_locally() {
+        let mut t = MinioTarget::unavailable_with(MinioMode::GlobalCors, "test");
+        t.global = Some(GlobalCors::from_env_value("http://a.test"));
+        let body = b"<CORSConfiguration><CORSRule><AllowedOrigin>http://a.test</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>DELETE</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>";
+        let mut req = S3Request::new("PUT", Some("b"), None, super::super::Auth::Signed);
+        req.query.push(("cors".into(), None));
+        req.body = body.to_vec();
+        assert_eq!(t.global_put_cors(&req).map(|r| r.status), Some(200));
+        req.body = String::from_utf8_lossy(body)
+            .replace("a.test", "c.test")
+            .into_bytes();
+        assert!(t.global_put_cors(&req).is_none());
+    }
+
+    #[test]
+    fn image_specs_split_at_the_tag() {
+        assert_eq!(
+            split_image("quay.io/minio/minio:RELEASE.X"),
+            ("quay.io/minio/minio".to_string(), "RELEASE.X".to_string())
+        );
+        assert_eq!(
+            split_image("registry:5000/minio"),
+            ("registry:5000/minio".to_string(), DEFAULT_TAG.to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_socket_is_a_reason() {
+        let host = "unix:///nonexistent/s3cors/docker.sock";
+        let err = probe_docker(host, Duration::from_secs(1))
+            .await
+            .expect_err("no engine");
+        assert!(
+            err.starts_with("no Docker engine answers at unix:///nonexistent"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let mut o = MinioOptions::from_env(MinioMode::BucketCors);
+        o.root_password = "hunter2-very-secret".into();
+        assert!(!format!("{o:?}").contains("hunter2"));
+    }
+}
