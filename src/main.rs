@@ -26,6 +26,9 @@ enum Command {
     Explain(cli::explain::Args),
     /// Remove buckets left behind by earlier runs (only s3cors's own).
     Sweep(cli::sweep::Args),
+    /// Print the JSON Schema of case files (docs/case.schema.json).
+    #[command(hide = true)]
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
+        Command::Schema => Ok(print!("{}", s3cors::case::schema_json())).map(|()| cli::EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

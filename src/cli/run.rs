@@ -1,10 +1,384 @@
-//! `s3cors run`.
+//! `s3cors run`: load cases, build targets, run every case × target as a libtest trial, and
+//! write `<report-dir>/results.json`.
+//!
+//! libtest-mimic's own argument parser rejects flags it does not know, so the libtest flags
+//! are declared here next to ours and a `libtest_mimic::Arguments` is built from them.
+//! Positional words that name an existing file or directory (or end in `.yaml`) are case
+//! paths; the one other word is the trial-name filter.
+
+use crate::case::{self, Case};
+use crate::cli::{EXIT_CASE_ERRORS, EXIT_FAILURES, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
+use crate::results::{Outcome, RunResults};
+use crate::runner::{self, RunMeta, Session};
+use crate::target::Addressing;
+use crate::target::cleanup;
+use crate::target::endpoint::EndpointOptions;
+use crate::target::select::{self, BuiltTarget, TargetSpec};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Arguments of `s3cors run`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Case files or directories (default `cases/`), and optionally one trial-name filter.
+    #[arg(value_name = "CASES|FILTER")]
+    pub words: Vec<String>,
+    /// Target to run against: embedded, endpoint=URL, minio, aws (repeatable).
+    #[arg(long = "target", value_name = "T")]
+    pub targets: Vec<String>,
+    /// Where `results.json` is written.
+    #[arg(long, value_name = "DIR", default_value = "reports/latest")]
+    pub report_dir: PathBuf,
+    /// List the trials instead of running them.
+    #[arg(long)]
+    pub list: bool,
+    /// Number of trials run in parallel.
+    #[arg(long, value_name = "N")]
+    pub test_threads: Option<usize>,
+    /// The filter must match a trial name exactly.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip trials whose name contains this (repeatable).
+    #[arg(long, value_name = "FILTER")]
+    pub skip: Vec<String>,
+    /// Run only ignored trials.
+    #[arg(long)]
+    pub ignored: bool,
+    /// Run ignored and non-ignored trials.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// One character per trial.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Output format: pretty, terse or json.
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<Format>,
+    /// Colour: auto, always or never.
+    #[arg(long, value_name = "WHEN")]
+    pub color: Option<Color>,
+    /// Access key for `endpoint` (default: AWS_ACCESS_KEY_ID).
+    #[arg(long)]
+    pub access_key: Option<String>,
+    /// Secret key for `endpoint` (default: AWS_SECRET_ACCESS_KEY; prefer the variable).
+    #[arg(long)]
+    pub secret_key: Option<String>,
+    /// Region for `endpoint` (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Default addressing for `endpoint`: path or virtual.
+    #[arg(long, value_name = "STYLE")]
+    pub addressing: Option<AddressingArg>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Pretty,
+    Terse,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AddressingArg {
+    Path,
+    Virtual,
+}
+
+impl Args {
+    /// The libtest arguments these flags stand for.
+    fn libtest(&self, filter: Option<String>) -> libtest_mimic::Arguments {
+        let mut a = libtest_mimic::Arguments::default();
+        a.filter = filter;
+        a.exact = self.exact;
+        a.skip = self.skip.clone();
+        a.list = self.list;
+        a.test_threads = self.test_threads;
+        a.ignored = self.ignored;
+        a.include_ignored = self.include_ignored;
+        a.quiet = self.quiet;
+        a.format = self.format.map(|f| match f {
+            Format::Pretty => libtest_mimic::FormatSetting::Pretty,
+            Format::Terse => libtest_mimic::FormatSetting::Terse,
+            Format::Json => libtest_mimic::FormatSetting::Json,
+        });
+        a.color = self.color.map(|c| match c {
+            Color::Auto => libtest_mimic::ColorSetting::Auto,
+            Color::Always => libtest_mimic::ColorSetting::Always,
+            Color::Never => libtest_mimic::ColorSetting::Never,
+        });
+        a
+    }
+}
+
+/// Splits positional words into case paths and the filter.
+fn split_words(words: &[String]) -> Result<(Vec<PathBuf>, Option<String>), String> {
+    let mut paths = Vec::new();
+    let mut filter: Option<String> = None;
+    for w in words {
+        let p = Path::new(w);
+        if p.exists() || w.ends_with(".yaml") {
+            paths.push(p.to_path_buf());
+        } else if let Some(f) = &filter {
+            return Err(format!(
+                "more than one filter (`{f}` and `{w}`), or a case path that does not exist"
+            ));
+        } else {
+            filter = Some(w.clone());
+        }
+    }
+    if paths.is_empty() {
+        paths.push(PathBuf::from("cases"));
+    }
+    Ok((paths, filter))
+}
 
 /// Runs `s3cors run`; returns the exit code.
-pub fn main(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("s3cors run is not built yet")
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let (paths, filter) = match split_words(&args.words) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let target_words = if args.targets.is_empty() {
+        vec!["embedded".to_string()]
+    } else {
+        args.targets.clone()
+    };
+    let mut specs = Vec::new();
+    for t in &target_words {
+        match select::parse(t) {
+            Ok(s) => specs.push(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
+    let names = target_names(&specs);
+
+    let loaded = case::load_paths(&paths);
+    if !loaded.errors.is_empty() {
+        for e in &loaded.errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "{} case file error(s); {} case(s) loaded fine",
+            loaded.errors.len(),
+            loaded.cases.len()
+        );
+        return Ok(EXIT_CASE_ERRORS);
+    }
+    if loaded.cases.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("error: no case files (*.yaml) found in {}", shown.join(", "));
+        return Ok(EXIT_CASE_ERRORS);
+    }
+    let libtest = args.libtest(filter);
+    if args.list {
+        let _ = libtest_mimic::run(&libtest, runner::listing_trials(&names, &loaded.cases));
+        return Ok(EXIT_OK);
+    }
+
+    let rt = runner::runtime()?;
+    let meta = RunMeta {
+        started_at: String::new(),
+        case_revision: case_revision(&paths, &loaded.cases),
+        command: reproducing_command(),
+    };
+    let opts = EndpointOptions {
+        access_key: args.access_key.clone(),
+        secret_key: args.secret_key.clone(),
+        session_token: None,
+        region: args.region.clone(),
+        addressing: args.addressing.map(|a| match a {
+            AddressingArg::Path => Addressing::Path,
+            AddressingArg::Virtual => Addressing::Virtual,
+        }),
+        timeout: Some(Duration::from_secs(args.timeout.max(1))),
+    };
+    let mut built: Vec<BuiltTarget> = Vec::new();
+    for (spec, name) in specs.iter().zip(&names) {
+        match rt.block_on(select::build(spec, name, &opts)) {
+            Ok(b) => built.push(b),
+            Err(e) => {
+                eprintln!("error: target `{name}`: {e}");
+                for b in &built {
+                    rt.block_on(b.shutdown());
+                }
+                return Ok(EXIT_HARNESS);
+            }
+        }
+    }
+    let mut session = Session::new(meta);
+    for b in &built {
+        rt.block_on(session.add_target(b.target.clone()));
+    }
+    for t in session.targets() {
+        if let Some(r) = &t.broken {
+            eprintln!("warning: target `{}` is not usable: {r}", t.info.name);
+        }
+    }
+    let session = std::sync::Arc::new(session);
+    let hook = {
+        let _guard = rt.enter();
+        cleanup::spawn_interrupt_cleanup(session.tracked())
+    };
+    let trials = session.trials(&loaded.cases);
+    let _conclusion = libtest_mimic::run(&libtest, trials);
+    let results = rt.block_on(session.finish());
+    hook.abort();
+    for b in &built {
+        rt.block_on(b.shutdown());
+    }
+
+    write_results(&args.report_dir, &results)?;
+    Ok(exit_code(&results))
+}
+
+/// Trial-name prefixes: the kind, with `-2`, `-3` … when a kind repeats.
+fn target_names(specs: &[TargetSpec]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in specs {
+        let base = s.name().to_string();
+        let mut name = base.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Harness errors win over failures: a broken run says nothing about conformance.
+pub fn exit_code(results: &RunResults) -> u8 {
+    let counts = results.counts();
+    let has = |o: Outcome| counts.get(&o).copied().unwrap_or(0) > 0;
+    if has(Outcome::Error) {
+        EXIT_HARNESS
+    } else if has(Outcome::Fail) || has(Outcome::StaleExpectation) {
+        EXIT_FAILURES
+    } else {
+        EXIT_OK
+    }
+}
+
+fn write_results(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create report directory {}", dir.display()))?;
+    let path = dir.join("results.json");
+    let mut json = serde_json::to_string_pretty(results).context("cannot serialise results")?;
+    json.push('\n');
+    std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    let counts = results.counts();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(o, n)| format!("{n} {}", o.label()))
+        .collect();
+    eprintln!("results: {} ({})", path.display(), summary.join(", "));
+    Ok(())
+}
+
+/// `git rev-parse HEAD:<dir>` (plus `-dirty` when the directory has local changes) for a
+/// single case directory inside a git checkout; otherwise a hash of the case files.
+fn case_revision(paths: &[PathBuf], cases: &[Case]) -> String {
+    if let [dir] = paths
+        && dir.is_dir()
+        && let Some(rev) = git_tree(dir)
+    {
+        return rev;
+    }
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in cases {
+        h.update(c.file.as_bytes());
+        h.update([0]);
+        if let Ok(bytes) = std::fs::read(&c.file) {
+            h.update(&bytes);
+        }
+        h.update([0]);
+    }
+    format!("sha256:{}", &hex::encode(h.finalize())[..16])
+}
+
+fn git_tree(dir: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD:./"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let rev = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    let dirty = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain", "--", "."])
+        .output()
+        .ok()
+        .is_some_and(|o| !o.stdout.is_empty());
+    Some(if dirty { format!("{rev}-dirty") } else { rev })
+}
+
+/// The command line, with secret flag values replaced.
+fn reproducing_command() -> String {
+    let mut out = Vec::new();
+    let mut redact_next = false;
+    for (i, a) in std::env::args().enumerate() {
+        if i == 0 {
+            out.push("s3cors".to_string());
+            continue;
+        }
+        if redact_next {
+            out.push("REDACTED".to_string());
+            redact_next = false;
+            continue;
+        }
+        if let Some((flag, _)) = a.split_once('=')
+            && (flag == "--secret-key" || flag == "--access-key")
+        {
+            out.push(format!("{flag}=REDACTED"));
+            continue;
+        }
+        redact_next = a == "--secret-key" || a == "--access-key";
+        out.push(a);
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_into_paths_and_filter() {
+        let (p, f) = split_words(&["src".into(), "preflight".into()]).unwrap();
+        assert_eq!(p, vec![PathBuf::from("src")]);
+        assert_eq!(f.as_deref(), Some("preflight"));
+        let (p, f) = split_words(&[]).unwrap();
+        assert_eq!(p, vec![PathBuf::from("cases")]);
+        assert_eq!(f, None);
+        assert!(split_words(&["a".into(), "b".into()]).is_err());
+    }
+
+    #[test]
+    fn repeated_kinds_get_numbered() {
+        let n = target_names(&[TargetSpec::Embedded, TargetSpec::Embedded, TargetSpec::Aws]);
+        assert_eq!(n, vec!["embedded", "embedded-2", "aws"]);
+    }
 }

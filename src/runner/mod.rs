@@ -148,12 +148,18 @@ pub struct Session {
 
 impl Session {
     /// A new session with a fresh run id.
-    pub fn new(mut meta: RunMeta) -> Session {
+    pub fn new(meta: RunMeta) -> Session {
+        Session::with_run_id(meta, RunId::generate())
+    }
+
+    /// A new session with a given run id (targets that name buckets or tags after the run,
+    /// like `aws`, must be built with the same id).
+    pub fn with_run_id(mut meta: RunMeta, run_id: RunId) -> Session {
         if meta.started_at.is_empty() {
             meta.started_at = now_rfc3339();
         }
         Session {
-            run_id: RunId::generate(),
+            run_id,
             meta,
             next_bucket: AtomicU64::new(0),
             targets: Vec::new(),
@@ -369,6 +375,20 @@ impl Session {
             targets,
         }
     }
+}
+
+/// Trials that only carry names, for `--list` (no target is built, nothing is probed).
+pub fn listing_trials(target_names: &[String], cases: &[Case]) -> Vec<Trial> {
+    let mut trials: Vec<Trial> = target_names
+        .iter()
+        .flat_map(|t| {
+            cases
+                .iter()
+                .map(move |c| Trial::test(format!("{t}/{}", c.id), || Ok(())))
+        })
+        .collect();
+    trials.sort_by(|a, b| a.name().cmp(b.name()));
+    trials
 }
 
 /// The reason a case cannot run on a target with these capabilities, if any.
