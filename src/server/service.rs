@@ -1,0 +1,227 @@
+//! One request, end to end: fresh ids, a bounded body, routing, then either the preflight
+//! path (OPTIONS: no auth, no body, spec §3.3) or authentication, the operation, and the
+//! CORS headers of an actual request (spec §4), which are added whatever the status (§4.5).
+//!
+//! The synchronous part runs under `catch_unwind`: a bug that panics on some request answers
+//! that request with S3's 500 `InternalError` instead of dropping the connection. The bucket's
+//! CORS configuration is read *before* the operation runs, so a DeleteBucket or
+//! PutBucketCors response carries the CORS headers of the configuration the request found.
+
+use super::Shared;
+use super::auth::{self, Credentials, SignedRequest};
+use super::ops::{self, Ctx};
+use super::response::{self, Ids, Reply, RespBody};
+use super::routing::{self, Route};
+use crate::cors::CorsConfiguration;
+use crate::cors::evaluate::{self, BucketCors, CorsHeaders, CorsRequest, Preflight, ResourceType};
+use crate::s3::S3Error;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Method, Request, Response};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// How reading the request body went.
+#[derive(Debug)]
+enum BodyRead {
+    Complete(Bytes),
+    /// Over `max_body_bytes`; the declared length when there was one.
+    TooLarge(Option<u64>),
+    TimedOut,
+    Broken,
+}
+
+/// Answers one request. Never fails and never panics outward.
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<RespBody> {
+    let ids = Ids::fresh();
+    let (parts, body) = req.into_parts();
+    let head = parts.method == Method::HEAD;
+    let body = if parts.method == Method::OPTIONS {
+        // A preflight's body is ignored (§3.3); hyper discards it.
+        BodyRead::Complete(Bytes::new())
+    } else {
+        read_body(&parts, body, &shared).await
+    };
+    let outcome =
+        std::panic::catch_unwind(AssertUnwindSafe(|| process(&shared, &parts, body, &ids)));
+    let (reply, cors) = outcome.unwrap_or_else(|_| {
+        let err = S3Error::new(
+            500,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        );
+        (Reply::error(&err, &ids.request_id, &ids.host_id), None)
+    });
+    response::render(
+        reply,
+        &ids,
+        cors.as_ref(),
+        head,
+        shared.header_case.as_ref(),
+    )
+}
+
+async fn read_body(parts: &Parts, body: Incoming, shared: &Shared) -> BodyRead {
+    let max = shared.cfg.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return BodyRead::TooLarge(declared);
+    }
+    let collect = Limited::new(body, max).collect();
+    match tokio::time::timeout(shared.cfg.body_read_timeout, collect).await {
+        Err(_) => BodyRead::TimedOut,
+        Ok(Ok(c)) => BodyRead::Complete(c.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => BodyRead::TooLarge(None),
+        Ok(Err(_)) => BodyRead::Broken,
+    }
+}
+
+fn header_lossy(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// The CORS view of a bucket: missing, unconfigured or configured.
+fn bucket_cors(snapshot: &Option<Option<CorsConfiguration>>) -> BucketCors<'_> {
+    match snapshot {
+        None => BucketCors::Missing,
+        Some(None) => BucketCors::NotConfigured,
+        Some(Some(c)) => BucketCors::Configured(c),
+    }
+}
+
+fn process(
+    shared: &Shared,
+    parts: &Parts,
+    body: BodyRead,
+    ids: &Ids,
+) -> (Reply, Option<CorsHeaders>) {
+    let error = |e: &S3Error| Reply::error(e, &ids.request_id, &ids.host_id);
+    let host = header_lossy(parts, "host").or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let route = match routing::route(
+        host.as_deref(),
+        parts.uri.path(),
+        parts.uri.query(),
+        &shared.cfg.domains,
+    ) {
+        Ok(r) => r,
+        Err(e) => return (error(&e), None),
+    };
+    let origin = header_lossy(parts, "origin");
+    let acrm = header_lossy(parts, "access-control-request-method");
+    let acrh = header_lossy(parts, "access-control-request-headers");
+    let cors_req = CorsRequest {
+        method: parts.method.as_str(),
+        origin: origin.as_deref(),
+        request_method: acrm.as_deref(),
+        request_headers: acrh.as_deref(),
+        resource: if route.key.is_some() {
+            ResourceType::Object
+        } else {
+            ResourceType::Bucket
+        },
+    };
+    // `None` for the service endpoint; otherwise the bucket's CORS state before the operation.
+    let snapshot = route.bucket.as_deref().map(|b| shared.store.cors_of(b));
+
+    if parts.method == Method::OPTIONS {
+        // The service endpoint has no bucket: answered like a missing bucket (400 without
+        // Origin, else 403 "CORSResponse: Bucket not found"), never with CORS headers (§3.5).
+        let state = snapshot.as_ref().map_or(BucketCors::Missing, bucket_cors);
+        return match evaluate::preflight(state, &cors_req) {
+            Preflight::Allowed(h) => (Reply::empty(200), Some(h)),
+            Preflight::Refused(e) => (error(&e), None),
+        };
+    }
+
+    let reply = match run(shared, parts, &route, body) {
+        Ok(r) => r,
+        Err(e) => error(&e),
+    };
+    let cors = snapshot
+        .as_ref()
+        .and_then(|s| evaluate::actual(bucket_cors(s), &cors_req));
+    (reply, cors)
+}
+
+fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<Reply, S3Error> {
+    let cfg = &shared.cfg;
+    let body = match body {
+        BodyRead::Complete(b) => b,
+        BodyRead::TooLarge(declared) => {
+            return Err(too_large(parts, route, declared, cfg.max_body_bytes));
+        }
+        BodyRead::TimedOut => {
+            return Err(S3Error::new(
+                400,
+                "RequestTimeout",
+                "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+            )
+            .with_connection_close());
+        }
+        BodyRead::Broken => {
+            return Err(S3Error::new(
+                400,
+                "IncompleteBody",
+                "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+            )
+            .with_connection_close());
+        }
+    };
+    let creds = Credentials {
+        access_key: &cfg.access_key,
+        secret_key: &cfg.secret_key,
+        region: &cfg.region,
+    };
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+    };
+    let verified = auth::authenticate(creds, signed, SystemTime::now())?;
+    let (body, trailers) = auth::check_payload(&verified.payload, body)?;
+    let ctx = Ctx {
+        store: &shared.store,
+        region: &cfg.region,
+        principal: verified.principal,
+        method: &parts.method,
+        route,
+        headers: &parts.headers,
+        trailers: &trailers,
+    };
+    ops::dispatch(&ctx, body)
+}
+
+/// S3's answer to a body over the bound: `EntityTooLarge` for object uploads,
+/// `MaxMessageLengthExceeded` for everything else (both 400). The body was not read, so the
+/// connection is closed after the response.
+fn too_large(parts: &Parts, route: &Route, declared: Option<u64>, max: usize) -> S3Error {
+    let upload =
+        parts.method == Method::PUT && route.key.is_some() && route.subresource().is_none();
+    let e = if upload {
+        let e = S3Error::new(
+            400,
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size",
+        );
+        let e = match declared {
+            Some(n) => e.with_field("ProposedSize", n.to_string()),
+            None => e,
+        };
+        e.with_field("MaxSizeAllowed", max.to_string())
+    } else {
+        S3Error::new(400, "MaxMessageLengthExceeded", "Your request was too big.")
+            .with_field("MaxMessageLengthBytes", max.to_string())
+    };
+    e.with_connection_close()
+}
