@@ -171,10 +171,10 @@ pub fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
                 }
             }
             Ok(Event::End(_)) => {
-                if depth == 2 {
-                    if let Some(name) = current.take() {
-                        parsed.elements.push((name, std::mem::take(&mut text)));
-                    }
+                if depth == 2
+                    && let Some(name) = current.take()
+                {
+                    parsed.elements.push((name, std::mem::take(&mut text)));
                 }
                 depth = depth.saturating_sub(1);
             }
@@ -215,7 +215,10 @@ mod tests {
             .with_field("BucketName", "b&c");
         let parsed = parse_error_body(e.to_xml("r", "h").as_bytes()).unwrap();
         assert_eq!(parsed.get("Code"), Some("InvalidRequest"));
-        assert_eq!(parsed.get("Message"), Some("AllowedOrigin \"*a*\" can <not>"));
+        assert_eq!(
+            parsed.get("Message"),
+            Some("AllowedOrigin \"*a*\" can <not>")
+        );
         assert_eq!(parsed.get("BucketName"), Some("b&c"));
         assert_eq!(parsed.get("RequestId"), Some("r"));
     }
