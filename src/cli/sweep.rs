@@ -1,10 +1,151 @@
-//! `s3cors sweep`.
+//! `s3cors sweep`: remove the buckets earlier runs left behind (a run killed with SIGKILL, a
+//! CI job cancelled mid-run), and only those.
+//!
+//! The decisions live in [`crate::target::sweep`]; this module parses arguments, builds the
+//! target, and prints one line per listed bucket: what was removed, what was kept and why.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::cli::{EXIT_HARNESS, EXIT_OK};
+use crate::target::Target;
+use crate::target::aws::AwsTarget;
+use crate::target::endpoint::{self, EndpointOptions};
+use crate::target::select::{self, TargetSpec};
+use crate::target::sweep::{Decision, SweepOptions, sweep};
 
 /// Arguments of `s3cors sweep`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Where to sweep: `endpoint=URL` (credentials from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY) or `aws` (real S3 in AWS_REGION; only buckets tagged by s3cors).
+    #[arg(long)]
+    pub target: String,
+    /// List what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep buckets younger than this (`90s`, `30m`, `1h`, `2d`), e.g. to spare a run in
+    /// progress. Default: no age limit.
+    #[arg(long, value_parser = parse_duration)]
+    pub older_than: Option<Duration>,
+    /// Also on `endpoint=URL`: remove only buckets carrying the `s3cors` tag (always on for
+    /// `aws`).
+    #[arg(long)]
+    pub require_tag: bool,
+}
+
+/// Parses `0`, `90s`, `30m`, `1h`, `2d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 90s, 30m, 1h or 2d"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use s, m, h or d)")),
+    };
+    n.checked_mul(secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{s}` is too long"))
+}
 
 /// Runs `s3cors sweep`; returns the exit code.
-pub fn main(_args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("s3cors sweep is not built yet")
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let spec = select::parse(&args.target)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(spec, args))
+}
+
+async fn run(spec: TargetSpec, args: Args) -> anyhow::Result<u8> {
+    let (target, opts): (Box<dyn Target>, SweepOptions) = match &spec {
+        TargetSpec::Endpoint(url) => {
+            let t = endpoint::build(
+                "endpoint",
+                url.as_deref(),
+                &EndpointOptions::default(),
+                &endpoint::process_env,
+            )?;
+            let opts = SweepOptions {
+                dry_run: args.dry_run,
+                older_than: args.older_than,
+                require_tag: args.require_tag,
+                region: None,
+            };
+            (Box::new(t), opts)
+        }
+        TargetSpec::Aws => {
+            let t = AwsTarget::for_sweep(&endpoint::process_env)
+                .map_err(|reason| anyhow::anyhow!("cannot sweep aws: {reason}"))?;
+            let opts = SweepOptions {
+                dry_run: args.dry_run,
+                older_than: args.older_than,
+                require_tag: true,
+                region: Some(t.region_name().to_string()),
+            };
+            (Box::new(t), opts)
+        }
+        other => bail!(
+            "sweep works on `endpoint=URL` or `aws`, not `{}`",
+            other.name()
+        ),
+    };
+    let where_ = target.info().endpoint.unwrap_or_default();
+    let entries = sweep(target.as_ref(), &opts)
+        .await
+        .with_context(|| format!("cannot list the buckets at {where_}"))?;
+    let (mut removed, mut kept, mut failed) = (0, 0, 0);
+    for e in &entries {
+        match &e.decision {
+            Decision::Removed { objects } => {
+                removed += 1;
+                println!("removed       {} ({objects} object(s))", e.bucket);
+            }
+            Decision::WouldRemove => {
+                removed += 1;
+                println!("would remove  {}", e.bucket);
+            }
+            Decision::Kept { reason } => {
+                kept += 1;
+                println!("kept          {}: {reason}", e.bucket);
+            }
+            Decision::Failed { reason } => {
+                failed += 1;
+                println!("FAILED        {}: {reason}", e.bucket);
+            }
+        }
+    }
+    let verb = if opts.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    println!("sweep of {where_}: {verb} {removed}, kept {kept}, failed {failed}");
+    Ok(if failed > 0 { EXIT_HARNESS } else { EXIT_OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("").is_err());
+    }
 }

@@ -1,0 +1,109 @@
+//! The `minio` target where no Docker engine answers (as on our machines and CI): it is
+//! unavailable with a reason naming the Docker endpoint, every trial against it ends
+//! *skipped* with that reason (not failed, not errored), and the rest of the run is unaffected.
+
+use std::sync::Arc;
+
+use s3cors::results::Outcome;
+use s3cors::runner::{RunMeta, Session};
+use s3cors::target::Target;
+use s3cors::target::embedded::EmbeddedTarget;
+use s3cors::target::minio::{MinioMode, MinioOptions, MinioTarget};
+
+const NO_ENGINE: &str = "unix:///nonexistent/s3cors-test/docker.sock";
+
+fn options(mode: MinioMode) -> MinioOptions {
+    let mut o = MinioOptions::from_env(mode);
+    o.docker_host = Some(NO_ENGINE.to_string());
+    o
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_docker_the_target_is_unavailable_with_a_reason() {
+    let t = MinioTarget::start(options(MinioMode::BucketCors)).await;
+    let reason = t.unavailable().expect("unavailable");
+    assert!(
+        reason.starts_with(&format!("no Docker engine answers at {NO_ENGINE}: ")),
+        "{reason}"
+    );
+    let info = t.info();
+    assert_eq!((info.name.as_str(), info.kind.as_str()), ("minio", "minio"));
+    assert_eq!(
+        info.version.as_deref(),
+        Some("quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z")
+    );
+    // Requests are refused, not hung.
+    let req = s3cors::target::S3Request::new("GET", None, None, s3cors::target::Auth::Signed);
+    assert!(t.send(&req).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_mode_without_docker_is_unavailable_too() {
+    let mut o = options(MinioMode::GlobalCors);
+    o.cors_allow_origin = Some("http://localhost:8000".into());
+    let t = MinioTarget::start(o).await;
+    assert_eq!(t.info().name, "minio-global");
+    assert!(
+        t.unavailable()
+            .is_some_and(|r| r.starts_with("no Docker engine answers")),
+        "{:?}",
+        t.unavailable()
+    );
+}
+
+/// The machine's own default (no `DOCKER_HOST`, no socket): only checked where that holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_docker_host_is_named_in_the_reason() {
+    if std::env::var_os("DOCKER_HOST").is_some()
+        || std::path::Path::new("/var/run/docker.sock").exists()
+    {
+        return;
+    }
+    let t = MinioTarget::start(MinioOptions::from_env(MinioMode::BucketCors)).await;
+    let reason = t.unavailable().expect("no engine here");
+    assert!(
+        reason.contains("no Docker engine answers at unix://"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn trials_against_it_are_skipped_and_the_run_goes_on() {
+    let rt = s3cors::runner::runtime().expect("runtime");
+    let case = s3cors::case::parse_case(
+        "seed/get",
+        "cases/seed/get.yaml",
+        "title: a plain GET\nspec: [\"4.1\"]\nbucket:\n  objects:\n    a.txt: hi\nsteps:\n  - request: {method: GET, key: a.txt}\n    expect: {status: 200}\n",
+    )
+    .expect("valid case");
+    let minio: Arc<dyn Target> =
+        Arc::new(rt.block_on(MinioTarget::start(options(MinioMode::BucketCors))));
+    let embedded = Arc::new(
+        rt.block_on(EmbeddedTarget::start("embedded"))
+            .expect("server"),
+    );
+    let mut session = Session::new(RunMeta::default());
+    rt.block_on(session.add_target(minio));
+    rt.block_on(session.add_target(embedded.clone()));
+    let session = Arc::new(session);
+    let trials = session.trials(std::slice::from_ref(&case));
+    let args = libtest_mimic::Arguments::from_iter(["s3cors", "--quiet", "--test-threads", "1"]);
+    let conclusion = libtest_mimic::run(&args, trials);
+    let results = rt.block_on(session.finish());
+    rt.block_on(embedded.shutdown());
+
+    assert_eq!(conclusion.num_failed, 0);
+    assert_eq!(conclusion.num_ignored, 1);
+    let minio = &results.targets[0];
+    assert!(minio.unavailable.is_some());
+    assert_eq!(minio.cases[0].outcome.0, Outcome::Skipped);
+    assert!(
+        minio.cases[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no Docker engine answers")),
+        "{:?}",
+        minio.cases[0].reason
+    );
+    assert_eq!(results.targets[1].cases[0].outcome.0, Outcome::Pass);
+}

@@ -1,0 +1,173 @@
+//! A target that is down or hangs ends trials as *errors* with the reason and the run
+//! finishes; set-up retries are bounded; secrets never reach stdout, stderr, results or
+//! reports.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use s3cors::results::Outcome;
+use s3cors::runner::{RunMeta, Session};
+use s3cors::target::cleanup::{RetryPolicy, retry_setup};
+use s3cors::target::embedded::{self, EmbeddedTarget};
+use s3cors::target::{Auth, HttpConfig, HttpTarget, S3Request, Target, TransportError};
+
+const SECRET: &str = "robustness-secret-key-never-printed";
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+fn client(endpoint: &str, timeout: Duration) -> HttpTarget {
+    let mut cfg = HttpConfig::new(
+        "down",
+        "endpoint",
+        endpoint,
+        "AKIDEXAMPLE",
+        SECRET,
+        "us-east-1",
+    );
+    cfg.timeout = timeout;
+    HttpTarget::new(cfg).expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_server_times_out() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let hold = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            open.push(s);
+        }
+    });
+    let t = client(&format!("http://{addr}"), Duration::from_millis(300));
+    let started = Instant::now();
+    let err = t
+        .send(&S3Request::new("GET", Some("b"), None, Auth::Signed))
+        .await
+        .expect_err("no answer");
+    assert!(matches!(err, TransportError::Timeout { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    hold.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_up_retries_are_bounded() {
+    let t = client(
+        &format!("http://127.0.0.1:{}", closed_port()),
+        Duration::from_secs(2),
+    );
+    let policy = RetryPolicy {
+        attempts: 3,
+        first_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(100),
+    };
+    let started = Instant::now();
+    let err = retry_setup(
+        &t,
+        &S3Request::new("PUT", Some("b"), None, Auth::Signed),
+        &policy,
+    )
+    .await
+    .expect_err("down");
+    assert!(matches!(err, TransportError::Connect { .. }), "{err}");
+    // Two waits (50 + 100 ms) between three attempts, and no more.
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_target_that_is_down_ends_trials_as_errors_and_the_run_finishes() {
+    let rt = s3cors::runner::runtime().expect("runtime");
+    let case = s3cors::case::parse_case(
+        "seed/get",
+        "cases/seed/get.yaml",
+        "title: a plain GET\nspec: [\"4.1\"]\nsteps:\n  - request: {method: GET}\n    expect: {status: 200}\n",
+    )
+    .expect("valid case");
+    let down: Arc<dyn Target> = Arc::new(client(
+        &format!("http://127.0.0.1:{}", closed_port()),
+        Duration::from_secs(2),
+    ));
+    let mut session = Session::new(RunMeta::default());
+    rt.block_on(session.add_target(down));
+    let session = Arc::new(session);
+    let trials = session.trials(std::slice::from_ref(&case));
+    let args = libtest_mimic::Arguments::from_iter(["s3cors", "--quiet"]);
+    let conclusion = libtest_mimic::run(&args, trials);
+    let results = rt.block_on(session.finish());
+    assert_eq!(conclusion.num_failed, 1);
+    let r = &results.targets[0].cases[0];
+    assert_eq!(r.outcome.0, Outcome::Error);
+    let reason = r.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("cannot connect"), "{reason}");
+    assert!(
+        !serde_json::to_string(&results)
+            .expect("json")
+            .contains(SECRET)
+    );
+}
+
+/// Runs the seed corpus through `endpoint=URL` against the embedded server with a known
+/// secret and greps everything the run wrote.
+#[test]
+fn a_run_never_prints_or_stores_the_secret_key() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt
+        .block_on(EmbeddedTarget::start("embedded"))
+        .expect("server");
+    let dir = std::env::temp_dir().join(format!("s3cors-secrets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/seed");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_s3cors"))
+        .args(["run", cases, "--target"])
+        .arg(format!("endpoint={}", server.endpoint()))
+        .arg("--report-dir")
+        .arg(&dir)
+        .env("AWS_ACCESS_KEY_ID", embedded::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", embedded::SECRET_KEY)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("s3cors runs");
+    rt.block_on(server.shutdown());
+    let mut texts = vec![
+        (
+            "stdout".to_string(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ),
+        (
+            "stderr".to_string(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+    ];
+    let mut files = 0;
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if let Ok(bytes) = std::fs::read(e.path()) {
+                files += 1;
+                texts.push((
+                    e.path().display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+            }
+        }
+    }
+    assert!(files > 0, "the run wrote no reports: {:?}", texts);
+    for (name, text) in &texts {
+        assert!(
+            !text.contains(embedded::SECRET_KEY),
+            "the secret key appears in {name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
