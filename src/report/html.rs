@@ -1,0 +1,669 @@
+//! `report.html`: the compatibility report as ONE self-contained page.
+//!
+//! Why one file with inline CSS and JS: reports get attached to CI runs, mailed and opened
+//! from `file://` on machines without network, so nothing may be fetched. The page works
+//! without JS (every table is plain HTML); the script only adds the text and outcome filters
+//! and the panel that opens when a cell is clicked.
+//!
+//! Safety: case titles, diffs, header values and bodies come from files and servers we do not
+//! control. Every such string is HTML-escaped here in Rust; the script never builds markup
+//! from strings, it only clones `<template>`s rendered here and reads `data-*` attributes.
+//!
+//! Deep links: `report.html#open=<target>/<case id>` opens that cell on load through the same
+//! `click()` a user's click takes (the Chromium test uses this).
+
+use std::fmt::Write as _;
+
+use super::text::{html as h, html_linkified};
+use super::{ALL_OUTCOMES, Matrix, Tally, case_diff, case_index, find_case, short_label, symbol};
+use crate::results::{CaseResult, Outcome, RunResults, StepResult};
+
+/// Longest body shown per request/response; bodies are evidence, not the point.
+const BODY_LIMIT: usize = 4096;
+
+/// A stable identifier for an outcome, used in CSS classes and `data-outcome`
+/// (the serde name: `pass`, `known_deviation`, …).
+pub fn outcome_id(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::KnownDeviation => "known_deviation",
+        Outcome::StaleExpectation => "stale_expectation",
+        Outcome::Unsupported => "unsupported",
+        Outcome::Skipped => "skipped",
+        Outcome::Error => "error",
+    }
+}
+
+/// Renders the whole page.
+pub fn render(r: &RunResults) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str("<title>S3 CORS compatibility report</title>\n<style>\n");
+    out.push_str(CSS);
+    out.push_str("</style>\n</head>\n<body>\n");
+    header(&mut out, r);
+    targets(&mut out, r);
+    matrix(&mut out, r);
+    cases(&mut out, r);
+    out.push_str(
+        "<aside id=\"panel\" hidden tabindex=\"-1\" aria-labelledby=\"panel-title\">\n\
+         <div class=\"panel-head\"><h2 id=\"panel-title\"></h2>\
+         <button type=\"button\" id=\"panel-close\">Close</button></div>\n\
+         <div id=\"panel-body\"></div>\n</aside>\n",
+    );
+    templates(&mut out, r);
+    out.push_str("<script>\n");
+    out.push_str(JS);
+    out.push_str("</script>\n</body>\n</html>\n");
+    out
+}
+
+fn badge(o: Outcome) -> String {
+    format!(
+        "<span class=\"badge o-{}\">{} {}</span>",
+        outcome_id(o),
+        symbol(o),
+        o.label()
+    )
+}
+
+fn header(out: &mut String, r: &RunResults) {
+    let _ = write!(
+        out,
+        "<header>\n<h1>S3 CORS compatibility report</h1>\n\
+         <p class=\"prov\">s3cors {} · run started <time>{}</time> · case revision <code>{}</code></p>\n",
+        h(&r.s3cors_version),
+        h(&r.started_at),
+        h(&r.case_revision)
+    );
+    if !r.command.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"prov\">Reproduce with: <code>{}</code></p>",
+            h(&r.command)
+        );
+    }
+    out.push_str("</header>\n");
+}
+
+fn targets(out: &mut String, r: &RunResults) {
+    out.push_str(
+        "<section id=\"targets\">\n<h2>Targets</h2>\n<table>\n<thead><tr><th>Target</th>\
+         <th>Kind</th><th>Version</th><th>Endpoint</th><th>Notes</th></tr></thead>\n<tbody>\n",
+    );
+    for t in &r.targets {
+        let opt = |v: &Option<String>| v.as_deref().map(h).unwrap_or_else(|| "—".into());
+        let mut notes = Vec::new();
+        if let Some(why) = &t.unavailable {
+            notes.push(format!("not run: {}", h(why)));
+        }
+        let caps = &t.capabilities;
+        for (name, why) in [
+            ("bucket CORS", &caps.bucket_cors),
+            ("public ACLs", &caps.public_acl),
+            ("virtual-hosted addressing", &caps.virtual_hosted),
+        ] {
+            if let Some(why) = why {
+                notes.push(format!("no {name}: {}", h(why)));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            h(&t.info.name),
+            h(&t.info.kind),
+            opt(&t.info.version),
+            opt(&t.info.endpoint),
+            if notes.is_empty() {
+                "—".into()
+            } else {
+                notes.join("<br>")
+            }
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn tally_cell(t: &Tally) -> String {
+    let mut s = format!("<span class=\"ratio\">{}</span>", t.ratio());
+    let marks: Vec<String> = t
+        .markers()
+        .into_iter()
+        .map(|(o, n)| format!("{} {n} {}", symbol(o), short_label(o)))
+        .collect();
+    if !marks.is_empty() {
+        let _ = write!(s, "<span class=\"marks\">{}</span>", marks.join(", "));
+    }
+    s
+}
+
+fn matrix(out: &mut String, r: &RunResults) {
+    let m = Matrix::of(r);
+    out.push_str(
+        "<section id=\"matrix-section\">\n<h2>Matrix</h2>\n\
+         <p class=\"hint\">Rows are case groups, columns targets: <code>passed/total</code>, then \
+         what did not pass. Click a cell to list its cases below.</p>\n\
+         <table id=\"matrix\">\n<thead><tr><th>Case group</th>",
+    );
+    for t in &r.targets {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", h(&t.info.name));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (group, row) in m.groups.iter().zip(&m.cells) {
+        let _ = write!(
+            out,
+            "<tr data-group=\"{g}\"><th scope=\"row\"><code>{g}</code></th>",
+            g = h(group)
+        );
+        for (t, cell) in r.targets.iter().zip(row) {
+            match cell.worst() {
+                None => out.push_str("<td class=\"none\">—</td>"),
+                Some(worst) => {
+                    let _ = write!(
+                        out,
+                        "<td><button type=\"button\" class=\"cell o-{}\" data-group=\"{}\" \
+                         data-target=\"{}\">{}</button></td>",
+                        outcome_id(worst),
+                        h(group),
+                        h(&t.info.name),
+                        tally_cell(cell)
+                    );
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n<tfoot><tr><th scope=\"row\">Total</th>");
+    for total in &m.totals {
+        let class = total.worst().map(outcome_id).unwrap_or("none");
+        let _ = write!(
+            out,
+            "<td class=\"total o-{class}\">{}</td>",
+            tally_cell(total)
+        );
+    }
+    out.push_str("</tr></tfoot>\n</table>\n<p class=\"legend\">");
+    for o in ALL_OUTCOMES {
+        out.push_str(&badge(o));
+        out.push(' ');
+    }
+    out.push_str(
+        "<br><b>fail</b>: differs from Amazon S3 · <b>stale expectation</b>: listed as a known \
+         deviation but passed · <b>known deviation</b>: listed in <code>expectations/</code> · \
+         <b>unsupported</b>: the target lacks a capability · <b>error</b>: the harness or the \
+         target broke.</p>\n</section>\n",
+    );
+}
+
+fn search_text(c: &CaseResult) -> String {
+    format!("{} {} {}", c.case, c.title, c.tags.join(" ")).to_lowercase()
+}
+
+fn cases(out: &mut String, r: &RunResults) {
+    out.push_str(
+        "<section id=\"cases-section\">\n<h2>Cases</h2>\n<div id=\"filters\">\n\
+         <label>Filter <input type=\"search\" id=\"filter\" \
+         placeholder=\"case id, title or tag\" autocomplete=\"off\"></label>\n\
+         <fieldset><legend>Outcomes</legend>",
+    );
+    for o in ALL_OUTCOMES {
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" class=\"of\" value=\"{}\" checked> {}</label> ",
+            outcome_id(o),
+            badge(o)
+        );
+    }
+    out.push_str(
+        "</fieldset>\n<span id=\"shown\" aria-live=\"polite\"></span>\n</div>\n\
+         <table id=\"cases\">\n<thead><tr><th>Case</th>",
+    );
+    for t in &r.targets {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", h(&t.info.name));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (ci, (id, first)) in case_index(r).into_iter().enumerate() {
+        let outcomes: Vec<&str> = r
+            .targets
+            .iter()
+            .filter_map(|t| find_case(t, id).map(|c| outcome_id(c.outcome.0)))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr class=\"case\" data-case=\"{}\" data-search=\"{}\" data-outcomes=\"{}\">\
+             <th scope=\"row\"><code>{}</code><div class=\"title\">{}</div></th>",
+            h(id),
+            h(&search_text(first)),
+            outcomes.join(" "),
+            h(id),
+            h(&first.title)
+        );
+        for (ti, t) in r.targets.iter().enumerate() {
+            match find_case(t, id) {
+                None => out.push_str("<td class=\"none\">not run</td>"),
+                Some(c) => {
+                    let o = c.outcome.0;
+                    let _ = write!(
+                        out,
+                        "<td><button type=\"button\" class=\"cell o-{oid}\" data-outcome=\"{oid}\" \
+                         data-target=\"{}\" data-case=\"{}\" data-detail=\"d-{ti}-{ci}\">{} {}</button></td>",
+                        h(&t.info.name),
+                        h(id),
+                        symbol(o),
+                        o.label(),
+                        oid = outcome_id(o),
+                    );
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn templates(out: &mut String, r: &RunResults) {
+    out.push_str("<div id=\"details\" hidden>\n");
+    for (ci, (id, _)) in case_index(r).into_iter().enumerate() {
+        for (ti, t) in r.targets.iter().enumerate() {
+            if let Some(c) = find_case(t, id) {
+                let _ = writeln!(
+                    out,
+                    "<template id=\"d-{ti}-{ci}\">{}</template>",
+                    detail(&t.info.name, c)
+                );
+            }
+        }
+    }
+    out.push_str("</div>\n");
+}
+
+/// The panel content for one case on one target.
+fn detail(target: &str, c: &CaseResult) -> String {
+    let mut out = String::from("<div class=\"detail\">");
+    let _ = write!(
+        out,
+        "<p>{} on <b>{}</b> · <code>{}</code></p><p class=\"title\">{}</p>",
+        badge(c.outcome.0),
+        h(target),
+        h(&c.case),
+        h(&c.title)
+    );
+    let location = match c.failed_line {
+        Some(line) => format!("{}:{line}", c.file),
+        None => c.file.clone(),
+    };
+    let _ = write!(out, "<p>File <code>{}</code>", h(&location));
+    if !c.spec.is_empty() {
+        let _ = write!(out, " · spec {}", h(&c.spec.join(", ")));
+    }
+    if !c.tags.is_empty() {
+        let _ = write!(out, " · tags {}", h(&c.tags.join(", ")));
+    }
+    let _ = write!(out, " · {} ms</p>", c.duration_ms);
+    if let Some(reason) = &c.reason {
+        let _ = write!(
+            out,
+            "<p class=\"reason\">Reason: {}</p>",
+            html_linkified(reason)
+        );
+    }
+    if let Some(why) = &c.unsettled {
+        let _ = write!(
+            out,
+            "<p class=\"reason\">Unsettled in the spec: {}</p>",
+            h(why)
+        );
+    }
+    if let Some(diff) = case_diff(c) {
+        out.push_str("<h3>Diff <small>(-expected +actual)</small></h3>");
+        out.push_str(&diff_block(diff));
+    }
+    if !c.steps.is_empty() {
+        out.push_str("<h3>Steps</h3>");
+        for (i, s) in c.steps.iter().enumerate() {
+            out.push_str(&step(i, s, c.failed_step == Some(i), case_diff(c)));
+        }
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn diff_block(diff: &str) -> String {
+    let mut out = String::from("<pre class=\"diff\">");
+    for line in diff.lines() {
+        let class = if line.starts_with("+++") || line.starts_with("---") {
+            "hdr"
+        } else if line.starts_with('+') {
+            "add"
+        } else if line.starts_with('-') {
+            "del"
+        } else {
+            "ctx"
+        };
+        // Block spans, no newline between them: the spans already break the lines.
+        let _ = write!(out, "<span class=\"{class}\">{}</span>", h(line));
+    }
+    out.push_str("</pre>");
+    out
+}
+
+fn body_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.chars().count() > BODY_LIMIT {
+        let cut: String = text.chars().take(BODY_LIMIT).collect();
+        format!("{cut}\n… ({} bytes in all)", body.len())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// One step, collapsed unless it decided the outcome. Its diff is left out when it is the
+/// case diff already shown above.
+fn step(i: usize, s: &StepResult, open: bool, case_diff: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<details class=\"step\"{}><summary>{}. {} <small>(line {})</small> — {}</summary>",
+        if open { " open" } else { "" },
+        i + 1,
+        h(&s.label),
+        s.line,
+        if s.passed {
+            "✓ as expected"
+        } else {
+            "✗ differs"
+        }
+    );
+    let mut req = format!("{} {}\n", s.request.method, s.request.url);
+    for (k, v) in &s.request.headers {
+        let _ = writeln!(req, "{k}: {v}");
+    }
+    if !s.request.body.is_empty() {
+        let _ = write!(req, "\n{}", body_text(&s.request.body));
+    }
+    let _ = write!(out, "<h4>Request</h4><pre>{}</pre>", h(&req));
+    match &s.response {
+        Some(resp) => {
+            let mut text = format!("{}\n", resp.status);
+            for (k, v) in &resp.headers {
+                let _ = writeln!(text, "{k}: {v}");
+            }
+            if !resp.body.is_empty() {
+                let _ = write!(text, "\n{}", body_text(&resp.body));
+            }
+            let _ = write!(out, "<h4>Response</h4><pre>{}</pre>", h(&text));
+        }
+        None => out.push_str("<h4>Response</h4><p>none (transport error)</p>"),
+    }
+    if let Some(diff) = s.diff.as_deref().filter(|d| Some(*d) != case_diff) {
+        out.push_str("<h4>Diff</h4>");
+        out.push_str(&diff_block(diff));
+    }
+    if let Some(v) = &s.browser {
+        let verdict = if v.allowed {
+            format!(
+                "allowed; readable headers: {}",
+                v.readable_headers.join(", ")
+            )
+        } else {
+            format!("blocked: {}", v.reason)
+        };
+        let _ = write!(out, "<p>Browser: {}</p>", h(&verdict));
+    }
+    if !s.curl.is_empty() {
+        let _ = write!(out, "<h4>curl</h4><pre class=\"curl\">{}</pre>", h(&s.curl));
+    }
+    out.push_str("</details>");
+    out
+}
+
+/// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every
+/// coloured element also carries a symbol and a text label.
+const CSS: &str = r##"
+:root { --fg:#1a1a1a; --bg:#fff; --muted:#5a5a5a; --line:#d0d0d0; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
+  background: var(--bg); margin: 0 auto; padding: 1rem 1.5rem 4rem; max-width: 1400px; }
+h1 { margin: .2rem 0; font-size: 1.6rem; } h2 { margin-top: 2rem; font-size: 1.25rem; }
+code, pre { font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+.prov { color: var(--muted); margin: .2rem 0; } .hint { color: var(--muted); }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+thead th { background: #f2f2f2; position: sticky; top: 0; }
+td.none { color: var(--muted); }
+.cell { display: block; width: 100%; min-width: 7rem; text-align: left; border: 1px solid #0003;
+  border-radius: 4px; padding: .25rem .45rem; cursor: pointer; font: inherit; color: #000; }
+.cell:hover, .cell:focus-visible { outline: 3px solid #0072B2; outline-offset: 1px; }
+.cell.selected { outline: 3px solid #000; }
+.cell.dim { opacity: .3; }
+.ratio { font-weight: 600; margin-right: .4rem; } .marks { font-size: .85em; }
+.badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; font-size: .85em;
+  border: 1px solid #0003; white-space: nowrap; }
+.o-pass { background: #009E73; color: #000; }
+.o-fail { background: #D55E00; color: #000; }
+.o-known_deviation { background: #F0E442; color: #000; }
+.o-stale_expectation { background: #CC79A7; color: #000; }
+.o-unsupported { background: #56B4E9; color: #000; }
+.o-skipped { background: #DDDDDD; color: #000; }
+.o-error { background: #000; color: #fff; }
+.o-fail, .o-stale_expectation { background-image: repeating-linear-gradient(45deg, #0000 0 6px, #0001 6px 12px); }
+td.total { font-weight: 600; }
+.legend { font-size: .9em; line-height: 2; }
+#filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .5rem 0; }
+#filters fieldset { border: 1px solid var(--line); padding: .2rem .5rem; }
+#filter { min-width: 18rem; padding: .25rem .4rem; font: inherit; }
+#shown { color: var(--muted); }
+tr.case .title { font-weight: normal; color: var(--muted); font-size: .85em; max-width: 32rem; }
+#panel { position: fixed; right: 0; top: 0; bottom: 0; width: min(48rem, 100%); overflow: auto;
+  background: #fff; border-left: 3px solid #0072B2; box-shadow: -4px 0 16px #0003; padding: 0 1rem 2rem; }
+#panel[hidden] { display: none; }
+.panel-head { display: flex; justify-content: space-between; align-items: center; position: sticky;
+  top: 0; background: #fff; border-bottom: 1px solid var(--line); }
+.panel-head h2 { font-size: 1rem; margin: .6rem 0; word-break: break-all; }
+pre { background: #f6f6f6; border: 1px solid var(--line); padding: .5rem; overflow: auto;
+  white-space: pre-wrap; word-break: break-all; }
+pre.diff .add { background: #d7ecff; display: block; } pre.diff .add::before { content: ""; }
+pre.diff .del { background: #ffe3cc; display: block; text-decoration: line-through #0004; }
+pre.diff .hdr { color: var(--muted); display: block; } pre.diff .ctx { display: block; }
+.reason { border-left: 4px solid #E69F00; padding-left: .5rem; }
+details.step { margin: .4rem 0; border: 1px solid var(--line); padding: .2rem .5rem; }
+details.step > summary { cursor: pointer; }
+@media print { #panel, #filters { display: none; } }
+"##;
+
+/// The page script: filters, the panel, deep links. Never turns data into markup.
+const JS: &str = r##"(function () {
+  "use strict";
+  var panel = document.getElementById("panel");
+  var panelBody = document.getElementById("panel-body");
+  var panelTitle = document.getElementById("panel-title");
+  var filter = document.getElementById("filter");
+  var shown = document.getElementById("shown");
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input.of"));
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#cases tbody tr.case"));
+  var caseCells = Array.prototype.slice.call(document.querySelectorAll("#cases .cell"));
+
+  function keyOf(cell) {
+    return cell.getAttribute("data-target") + "/" + cell.getAttribute("data-case");
+  }
+
+  function openDetail(cell) {
+    var tpl = document.getElementById(cell.getAttribute("data-detail"));
+    if (!tpl) { return; }
+    panelBody.replaceChildren(tpl.content.cloneNode(true));
+    panelTitle.textContent = keyOf(cell);
+    panel.setAttribute("data-open", keyOf(cell));
+    panel.hidden = false;
+    caseCells.forEach(function (c) { c.classList.remove("selected"); });
+    cell.classList.add("selected");
+    try { history.replaceState(null, "", "#open=" + encodeURIComponent(keyOf(cell))); } catch (e) { /* file:// in some browsers */ }
+    panel.focus();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    panel.removeAttribute("data-open");
+    caseCells.forEach(function (c) { c.classList.remove("selected"); });
+  }
+
+  function applyFilters() {
+    var q = filter.value.trim().toLowerCase();
+    var on = {};
+    boxes.forEach(function (b) { on[b.value] = b.checked; });
+    var n = 0;
+    rows.forEach(function (r) {
+      var textOk = !q || r.getAttribute("data-search").indexOf(q) >= 0;
+      var outcomes = r.getAttribute("data-outcomes").split(" ");
+      var outcomeOk = outcomes.some(function (o) { return on[o]; });
+      r.hidden = !(textOk && outcomeOk);
+      if (!r.hidden) { n += 1; }
+      Array.prototype.forEach.call(r.querySelectorAll(".cell"), function (c) {
+        c.classList.toggle("dim", !on[c.getAttribute("data-outcome")]);
+      });
+    });
+    shown.textContent = n + " of " + rows.length + " cases shown";
+  }
+
+  function fromHash() {
+    var hash = location.hash.replace(/^#/, "");
+    if (hash.indexOf("open=") !== 0) { return; }
+    var key;
+    try { key = decodeURIComponent(hash.slice(5)); } catch (e) { return; }
+    for (var i = 0; i < caseCells.length; i += 1) {
+      if (keyOf(caseCells[i]) === key) {
+        if (panel.getAttribute("data-open") !== key) { caseCells[i].click(); }
+        return;
+      }
+    }
+  }
+
+  caseCells.forEach(function (c) {
+    c.addEventListener("click", function () { openDetail(c); });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("#matrix .cell"), function (c) {
+    c.addEventListener("click", function () {
+      filter.value = c.getAttribute("data-group") + "/";
+      applyFilters();
+      document.getElementById("cases-section").scrollIntoView();
+    });
+  });
+  filter.addEventListener("input", applyFilters);
+  boxes.forEach(function (b) { b.addEventListener("change", applyFilters); });
+  document.getElementById("panel-close").addEventListener("click", closePanel);
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
+  window.addEventListener("hashchange", fromHash);
+
+  applyFilters();
+  fromHash();
+  document.body.setAttribute("data-js", "ready");
+})();
+"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{HOSTILE_TITLE, sample_results};
+
+    #[test]
+    fn self_contained() {
+        let page = render(&sample_results());
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert_eq!(page.matches("<script").count(), 1, "one inline script");
+        assert!(!page.contains("<script src"));
+        assert!(!page.contains("<link"));
+        assert!(!page.contains("@import"));
+        assert!(!page.contains("url("), "no CSS fetches");
+        assert!(!page.contains("src=\""), "no element loads anything");
+    }
+
+    #[test]
+    fn hostile_strings_are_escaped() {
+        let page = render(&sample_results());
+        // The only <script> is ours, and no attribute was broken out of.
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(!page.contains("<img"));
+        assert!(!page.contains(HOSTILE_TITLE));
+        assert!(page.contains(
+            "Vary &lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;"
+        ));
+        assert!(page.contains("+X-Evil: &lt;img src=x onerror=alert(1)&gt;"));
+        assert!(
+            page.contains("&lt;Error&gt;&amp;&lt;/Error&gt;"),
+            "bodies escaped"
+        );
+        assert!(page.contains("connection refused &lt;after 3 retries&gt;"));
+    }
+
+    #[test]
+    fn matrix_and_case_table_shape() {
+        let page = render(&sample_results());
+        let matrix = page
+            .split("<table id=\"matrix\">")
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        assert_eq!(matrix.matches("<tr data-group=").count(), 3);
+        assert_eq!(matrix.matches("class=\"cell ").count(), 6);
+        assert!(matrix.contains(
+            "<button type=\"button\" class=\"cell o-fail\" data-group=\"preflight\" data-target=\"embedded\"><span class=\"ratio\">1/2</span><span class=\"marks\">✗ 1 fail</span></button>"
+        ));
+        assert!(matrix.contains("<td class=\"total o-error\"><span class=\"ratio\">2/4</span>"));
+
+        let cases = page
+            .split("<table id=\"cases\">")
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        assert_eq!(cases.matches("<tr class=\"case\"").count(), 4);
+        assert_eq!(cases.matches("class=\"cell ").count(), 8);
+        assert!(cases.contains(
+            "data-outcome=\"known_deviation\" data-target=\"moto\" data-case=\"preflight/allowed-origin\""
+        ));
+        // Every case cell has its template.
+        for ti in 0..2 {
+            for ci in 0..4 {
+                assert!(page.contains(&format!("<template id=\"d-{ti}-{ci}\">")));
+            }
+        }
+    }
+
+    #[test]
+    fn details_carry_diff_reason_curl() {
+        let page = render(&sample_results());
+        let t = page
+            .split("<template id=\"d-0-2\">")
+            .nth(1)
+            .and_then(|s| s.split("</template>").next())
+            .unwrap_or_default();
+        assert!(t.contains("<span class=\"del\">-Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method</span>"));
+        assert!(t.contains("<span class=\"add\">+Vary: Origin</span>"));
+        assert!(t.contains("cases/preflight/vary-all-three.yaml:14"));
+        assert!(t.contains(
+            "<pre class=\"curl\">curl -X OPTIONS -H &#39;Origin: http://localhost:8000&#39;"
+        ));
+        assert!(
+            t.contains("<details class=\"step\" open>"),
+            "failing step open"
+        );
+
+        let known = page
+            .split("<template id=\"d-1-1\">")
+            .nth(1)
+            .and_then(|s| s.split("</template>").next())
+            .unwrap_or_default();
+        assert!(known.contains("known deviation"));
+        assert!(known.contains(
+            "<a href=\"https://github.com/getmoto/moto/issues/8410\" rel=\"noopener noreferrer\">"
+        ));
+    }
+
+    #[test]
+    fn outcome_ids_match_serde_names() {
+        for o in ALL_OUTCOMES {
+            let json = serde_json::to_string(&o).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", outcome_id(o)));
+        }
+    }
+}
