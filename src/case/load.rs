@@ -6,7 +6,7 @@
 //! at the first error and never panics: it returns the cases that loaded *and* the errors.
 
 use super::model::{
-    ApiCallSpec, Capability, CaseFile, CannedAcl, Expect, ObjectSpec, PutBucketCorsSpec,
+    ApiCallSpec, CannedAcl, Capability, CaseFile, Expect, ObjectSpec, PutBucketCorsSpec,
     RequestSpec, Step,
 };
 use crate::target::Addressing;
@@ -206,7 +206,7 @@ fn case_id(file: &Path, root: Option<&Path>) -> String {
 pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError>> {
     let raw: CaseFile = match serde_saphyr::from_str(src) {
         Ok(raw) => raw,
-        Err(e) => return Err(vec![yaml_error(file, &e)]),
+        Err(e) => return Err(vec![yaml_error(file, src, &e)]),
     };
     let mut errors = Vec::new();
     let mut err = |line: Option<usize>, message: String| {
@@ -228,7 +228,10 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
         );
     }
     if raw.steps.is_empty() {
-        err(key_line("steps"), "`steps` is empty: a case needs at least one step".into());
+        err(
+            key_line("steps"),
+            "`steps` is empty: a case needs at least one step".into(),
+        );
     }
     let b = &raw.bucket;
     if b.cors.is_some() && b.cors_xml.is_some() {
@@ -237,7 +240,9 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             "`bucket` has both `cors` and `cors_xml`; use one".into(),
         );
     }
-    if !b.exists && (b.cors.is_some() || b.cors_xml.is_some() || b.acl.is_some() || !b.objects.is_empty()) {
+    if !b.exists
+        && (b.cors.is_some() || b.cors_xml.is_some() || b.acl.is_some() || !b.objects.is_empty())
+    {
         err(
             key_line("bucket"),
             "`bucket.exists: false` cannot have `cors`, `cors_xml`, `acl` or `objects`".into(),
@@ -305,7 +310,10 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
                 err(line_opt, format!("step {n}: `request.method` is empty"));
             }
             if r.service && r.key.as_deref().is_some_and(|k| !k.is_empty()) {
-                err(line_opt, format!("step {n}: `request.service: true` cannot have a `key`"));
+                err(
+                    line_opt,
+                    format!("step {n}: `request.service: true` cannot have a `key`"),
+                );
             }
             if r.addressing == Some(Addressing::Virtual) {
                 need(Capability::VirtualHosted);
@@ -339,7 +347,10 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             continue;
         };
         if expect.rules.is_some() && !matches!(action, Action::GetBucketCors(_)) {
-            err(line_opt, format!("step {n}: `expect.rules` is only for `get_bucket_cors` steps"));
+            err(
+                line_opt,
+                format!("step {n}: `expect.rules` is only for `get_bucket_cors` steps"),
+            );
         }
         for (name, _) in expect.headers.iter() {
             if !is_cors_surface(name) {
@@ -390,15 +401,22 @@ fn line_of_key(src: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn yaml_error(file: &str, e: &serde_saphyr::Error) -> LoadError {
-    let line = e
-        .location()
-        .map(|l| l.line() as usize)
-        .filter(|&l| l > 0);
+fn yaml_error(file: &str, src: &str, e: &serde_saphyr::Error) -> LoadError {
+    let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
+    let mut message = clean_message(&e.without_snippet().to_string());
+    // Type errors ("invalid u16") do not name the field: quote the source line, which does.
+    if let Some(text) = line
+        .and_then(|l| src.lines().nth(l - 1))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let shown: String = text.chars().take(80).collect();
+        message.push_str(&format!(" (in `{shown}`)"));
+    }
     LoadError {
         file: file.to_string(),
         line,
-        message: clean_message(&e.without_snippet().to_string()),
+        message,
     }
 }
 
@@ -432,7 +450,10 @@ mod tests {
         let src = "title: t\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      statuss: 200\n";
         let e = parse_case("x", "cases/x.yaml", src).unwrap_err();
         let s = e[0].to_string();
-        assert!(s.starts_with("cases/x.yaml:6: unknown field 'statuss'"), "{s}");
+        assert!(
+            s.starts_with("cases/x.yaml:6: unknown field 'statuss'"),
+            "{s}"
+        );
     }
 
     #[test]

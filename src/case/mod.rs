@@ -10,7 +10,9 @@ pub mod load;
 pub mod model;
 pub mod ordered;
 
-pub use load::{Action, Case, CaseStep, LoadError, Loaded, is_cors_surface, load_dir, load_paths, parse_case};
+pub use load::{
+    Action, Case, CaseStep, LoadError, Loaded, is_cors_surface, load_dir, load_paths, parse_case,
+};
 pub use model::{Capability, CaseFile};
 pub use ordered::OrderedMap;
 
@@ -21,4 +23,17 @@ pub fn schema_json() -> String {
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_schema_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/case.schema.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == super::schema_json(),
+            "docs/case.schema.json is stale: regenerate it with `cargo run -- schema > docs/case.schema.json`"
+        );
+    }
 }

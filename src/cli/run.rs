@@ -9,11 +9,10 @@
 use crate::case::{self, Case};
 use crate::cli::{EXIT_CASE_ERRORS, EXIT_FAILURES, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
 use crate::results::{Outcome, RunResults};
-use crate::runner::{self, RunMeta, Session};
+use crate::runner::{self, RunMeta, RunPlan};
 use crate::target::Addressing;
-use crate::target::cleanup;
 use crate::target::endpoint::EndpointOptions;
-use crate::target::select::{self, BuiltTarget, TargetSpec};
+use crate::target::select::{self, TargetSpec};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,26 +96,27 @@ pub enum AddressingArg {
 impl Args {
     /// The libtest arguments these flags stand for.
     fn libtest(&self, filter: Option<String>) -> libtest_mimic::Arguments {
-        let mut a = libtest_mimic::Arguments::default();
-        a.filter = filter;
-        a.exact = self.exact;
-        a.skip = self.skip.clone();
-        a.list = self.list;
-        a.test_threads = self.test_threads;
-        a.ignored = self.ignored;
-        a.include_ignored = self.include_ignored;
-        a.quiet = self.quiet;
-        a.format = self.format.map(|f| match f {
-            Format::Pretty => libtest_mimic::FormatSetting::Pretty,
-            Format::Terse => libtest_mimic::FormatSetting::Terse,
-            Format::Json => libtest_mimic::FormatSetting::Json,
-        });
-        a.color = self.color.map(|c| match c {
-            Color::Auto => libtest_mimic::ColorSetting::Auto,
-            Color::Always => libtest_mimic::ColorSetting::Always,
-            Color::Never => libtest_mimic::ColorSetting::Never,
-        });
-        a
+        libtest_mimic::Arguments {
+            filter,
+            exact: self.exact,
+            skip: self.skip.clone(),
+            list: self.list,
+            test_threads: self.test_threads,
+            ignored: self.ignored,
+            include_ignored: self.include_ignored,
+            quiet: self.quiet,
+            format: self.format.map(|f| match f {
+                Format::Pretty => libtest_mimic::FormatSetting::Pretty,
+                Format::Terse => libtest_mimic::FormatSetting::Terse,
+                Format::Json => libtest_mimic::FormatSetting::Json,
+            }),
+            color: self.color.map(|c| match c {
+                Color::Auto => libtest_mimic::ColorSetting::Auto,
+                Color::Always => libtest_mimic::ColorSetting::Always,
+                Color::Never => libtest_mimic::ColorSetting::Never,
+            }),
+            ..libtest_mimic::Arguments::default()
+        }
     }
 }
 
@@ -182,20 +182,22 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     }
     if loaded.cases.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("error: no case files (*.yaml) found in {}", shown.join(", "));
+        eprintln!(
+            "error: no case files (*.yaml) found in {}",
+            shown.join(", ")
+        );
         return Ok(EXIT_CASE_ERRORS);
     }
     let libtest = args.libtest(filter);
-    if args.list {
-        let _ = libtest_mimic::run(&libtest, runner::listing_trials(&names, &loaded.cases));
-        return Ok(EXIT_OK);
-    }
-
-    let rt = runner::runtime()?;
-    let meta = RunMeta {
-        started_at: String::new(),
-        case_revision: case_revision(&paths, &loaded.cases),
-        command: reproducing_command(),
+    let list = args.list;
+    let meta = if list {
+        RunMeta::default()
+    } else {
+        RunMeta {
+            started_at: String::new(),
+            case_revision: case_revision(&paths, &loaded.cases),
+            command: reproducing_command(),
+        }
     };
     let opts = EndpointOptions {
         access_key: args.access_key.clone(),
@@ -208,41 +210,24 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }),
         timeout: Some(Duration::from_secs(args.timeout.max(1))),
     };
-    let mut built: Vec<BuiltTarget> = Vec::new();
-    for (spec, name) in specs.iter().zip(&names) {
-        match rt.block_on(select::build(spec, name, &opts)) {
-            Ok(b) => built.push(b),
-            Err(e) => {
-                eprintln!("error: target `{name}`: {e}");
-                for b in &built {
-                    rt.block_on(b.shutdown());
-                }
-                return Ok(EXIT_HARNESS);
-            }
-        }
-    }
-    let mut session = Session::new(meta);
-    for b in &built {
-        rt.block_on(session.add_target(b.target.clone()));
-    }
-    for t in session.targets() {
-        if let Some(r) = &t.broken {
-            eprintln!("warning: target `{}` is not usable: {r}", t.info.name);
-        }
-    }
-    let session = std::sync::Arc::new(session);
-    let hook = {
-        let _guard = rt.enter();
-        cleanup::spawn_interrupt_cleanup(session.tracked())
+    let plan = RunPlan {
+        targets: specs.into_iter().zip(names).collect(),
+        cases: &loaded.cases,
+        args: &libtest,
+        meta,
+        endpoint: opts,
+        interrupt_cleanup: true,
     };
-    let trials = session.trials(&loaded.cases);
-    let _conclusion = libtest_mimic::run(&libtest, trials);
-    let results = rt.block_on(session.finish());
-    hook.abort();
-    for b in &built {
-        rt.block_on(b.shutdown());
+    let results = match runner::run(plan) {
+        Ok((_, results)) => results,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_HARNESS);
+        }
+    };
+    if list {
+        return Ok(EXIT_OK);
     }
-
     write_results(&args.report_dir, &results)?;
     Ok(exit_code(&results))
 }

@@ -15,8 +15,8 @@
 //! - S3 error fields (`error.Code: AccessForbidden`);
 //! - the body, and for GetBucketCors the rules, field by field.
 
-use crate::case::model::{CorsSurface, Expect};
 use crate::case::is_cors_surface;
+use crate::case::model::{CorsSurface, Expect};
 use crate::cors::CorsRule;
 use crate::target::S3Response;
 
@@ -180,10 +180,22 @@ fn render_rule(out: &mut Vec<String>, i: usize, rule: Option<&CorsRule>) {
         "rule {n}.id: {}",
         r.id.as_deref().unwrap_or(ABSENT)
     ));
-    out.push(format!("rule {n}.allowed_origins: {}", list(&r.allowed_origins)));
-    out.push(format!("rule {n}.allowed_methods: {}", list(&r.allowed_methods)));
-    out.push(format!("rule {n}.allowed_headers: {}", list(&r.allowed_headers)));
-    out.push(format!("rule {n}.expose_headers: {}", list(&r.expose_headers)));
+    out.push(format!(
+        "rule {n}.allowed_origins: {}",
+        list(&r.allowed_origins)
+    ));
+    out.push(format!(
+        "rule {n}.allowed_methods: {}",
+        list(&r.allowed_methods)
+    ));
+    out.push(format!(
+        "rule {n}.allowed_headers: {}",
+        list(&r.allowed_headers)
+    ));
+    out.push(format!(
+        "rule {n}.expose_headers: {}",
+        list(&r.expose_headers)
+    ));
     out.push(format!(
         "rule {n}.max_age_seconds: {}",
         r.max_age_seconds
@@ -271,10 +283,16 @@ mod tests {
         e.cors_surface = CorsSurface::Listed;
         e.headers = OrderedMap(vec![("Access-Control-Allow-Origin".into(), "*".into())]);
         let r = render(&e, &resp(200, &[("vary", "Origin")]), "b");
-        assert_eq!(r.actual, "status: 200\naccess-control-allow-origin: <absent>\n");
+        assert_eq!(
+            r.actual,
+            "status: 200\naccess-control-allow-origin: <absent>\n"
+        );
         let r = render(
             &e,
-            &resp(200, &[("vary", "Origin"), ("access-control-allow-origin", "*")]),
+            &resp(
+                200,
+                &[("vary", "Origin"), ("access-control-allow-origin", "*")],
+            ),
             "b",
         );
         assert!(r.matches());

@@ -103,7 +103,12 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
         h.iter().map(|(n, v)| (n.to_string(), s(v))).collect()
     };
     let api = |method: &str, spec: &ApiCallSpec| {
-        let mut req = S3Request::new(method, Some(bucket), None, spec.auth.unwrap_or(Auth::Signed));
+        let mut req = S3Request::new(
+            method,
+            Some(bucket),
+            None,
+            spec.auth.unwrap_or(Auth::Signed),
+        );
         req.query.push(("cors".into(), None));
         req.headers = headers(&spec.headers);
         req.addressing = spec.addressing;
@@ -111,11 +116,13 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
     };
     match &step.action {
         Action::Request(r) => {
-            let auth = r.auth.unwrap_or(if r.method.eq_ignore_ascii_case("OPTIONS") {
-                Auth::Anonymous
-            } else {
-                Auth::Signed
-            });
+            let auth = r
+                .auth
+                .unwrap_or(if r.method.eq_ignore_ascii_case("OPTIONS") {
+                    Auth::Anonymous
+                } else {
+                    Auth::Signed
+                });
             let key = r.key.as_deref().filter(|k| !k.is_empty()).map(s);
             let mut req = S3Request::new(
                 &r.method,
@@ -197,7 +204,12 @@ async fn setup(
     if !b.exists {
         return Ok(());
     }
-    setup_call(target, "CreateBucket", &create_bucket_request(bucket, region)).await?;
+    setup_call(
+        target,
+        "CreateBucket",
+        &create_bucket_request(bucket, region),
+    )
+    .await?;
     if let Some(acl) = b.acl {
         let mut req = S3Request::new("PUT", Some(bucket), None, Auth::Signed);
         req.query.push(("acl".into(), None));
@@ -292,7 +304,12 @@ async fn run_steps(
             Err(e) => {
                 out.push(result);
                 return Decision::Errored {
-                    reason: format!("step {} ({label}) at {}:{}: {e}", i + 1, case.file, step.line),
+                    reason: format!(
+                        "step {} ({label}) at {}:{}: {e}",
+                        i + 1,
+                        case.file,
+                        step.line
+                    ),
                     step: Some((i, step.line)),
                 };
             }
@@ -334,7 +351,6 @@ impl StepFailure {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +372,12 @@ mod tests {
     #[test]
     fn put_cors_carries_content_md5() {
         let r = put_cors_request("b", b"abc".to_vec(), Checksum::Md5);
-        assert_eq!(r.headers[0], ("Content-MD5".to_string(), "kAFQmDzST7DWlj99KOF/cg==".to_string()));
+        assert_eq!(
+            r.headers[0],
+            (
+                "Content-MD5".to_string(),
+                "kAFQmDzST7DWlj99KOF/cg==".to_string()
+            )
+        );
     }
 }

@@ -111,7 +111,11 @@ pub enum Decision {
 /// The one place outcomes are assigned. `target` and `case` are there for the
 /// known-deviation hook (a per-target expectations file, issue 5): a listed failure becomes
 /// [`Outcome::KnownDeviation`], a listed pass [`Outcome::StaleExpectation`].
-pub fn classify(_target: &TargetInfo, _case: &Case, decision: &Decision) -> (Outcome, Option<String>) {
+pub fn classify(
+    _target: &TargetInfo,
+    _case: &Case,
+    decision: &Decision,
+) -> (Outcome, Option<String>) {
     match decision {
         Decision::Passed => (Outcome::Pass, None),
         Decision::Failed(f) => (
@@ -235,7 +239,7 @@ impl Session {
                 let session = Arc::clone(self);
                 let case = case.clone();
                 trials.push(Trial::ignorable_test(name, move || {
-                    session.run_trial(ti, &case)
+                    session.run_one(ti, &case)
                 }));
             }
         }
@@ -243,7 +247,10 @@ impl Session {
         trials
     }
 
-    fn run_trial(&self, ti: usize, case: &Case) -> Result<Completion, Failed> {
+    /// Runs one case against the target at `ti` (in the order added) exactly as its trial
+    /// does, records the result, and returns what the trial reports to libtest. Blocks on
+    /// [`runtime`]; call it from outside the runtime.
+    pub fn run_one(&self, ti: usize, case: &Case) -> Result<Completion, Failed> {
         let started = Instant::now();
         let Some(t) = self.targets.get(ti) else {
             return Err(Failed::from("internal: no such target"));
@@ -318,9 +325,9 @@ impl Session {
             Outcome::Pass => Ok(Completion::Completed),
             Outcome::Unsupported => Ok(Completion::ignored_with(format!("unsupported: {reason}"))),
             Outcome::Skipped => Ok(Completion::ignored_with(reason)),
-            Outcome::KnownDeviation => {
-                Ok(Completion::ignored_with(format!("known deviation: {reason}")))
-            }
+            Outcome::KnownDeviation => Ok(Completion::ignored_with(format!(
+                "known deviation: {reason}"
+            ))),
             Outcome::Fail => match &decision {
                 Decision::Failed(f) => Err(Failed::from(f.message(&case.file, self.colour))),
                 _ => Err(Failed::from(reason)),
@@ -375,6 +382,81 @@ impl Session {
             targets,
         }
     }
+}
+
+/// Why [`run`] could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Runner(#[from] RunnerError),
+    #[error("target `{name}`: {source}")]
+    Target {
+        name: String,
+        source: crate::target::select::BuildError,
+    },
+}
+
+/// Everything a whole run needs.
+pub struct RunPlan<'a> {
+    /// Targets with their trial-name prefixes.
+    pub targets: Vec<(crate::target::select::TargetSpec, String)>,
+    pub cases: &'a [Case],
+    pub args: &'a libtest_mimic::Arguments,
+    pub meta: RunMeta,
+    pub endpoint: crate::target::endpoint::EndpointOptions,
+    /// Install the Ctrl-C clean-up hook (the CLI does; test harnesses need not).
+    pub interrupt_cleanup: bool,
+}
+
+/// Builds the targets, probes them, runs every trial through libtest-mimic, removes
+/// leftovers, stops what was started and returns libtest's conclusion with the results.
+/// With `args.list`, only lists (no target is built).
+pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults), RunError> {
+    use crate::target::select;
+    if plan.args.list {
+        let names: Vec<String> = plan.targets.iter().map(|(_, n)| n.clone()).collect();
+        let c = libtest_mimic::run(plan.args, listing_trials(&names, plan.cases));
+        return Ok((c, RunResults::default()));
+    }
+    let rt = runtime()?;
+    let mut built: Vec<select::BuiltTarget> = Vec::new();
+    for (spec, name) in &plan.targets {
+        match rt.block_on(select::build(spec, name, &plan.endpoint)) {
+            Ok(b) => built.push(b),
+            Err(source) => {
+                for b in &built {
+                    rt.block_on(b.shutdown());
+                }
+                return Err(RunError::Target {
+                    name: name.clone(),
+                    source,
+                });
+            }
+        }
+    }
+    let mut session = Session::new(plan.meta);
+    for b in &built {
+        rt.block_on(session.add_target(b.target.clone()));
+    }
+    for t in session.targets() {
+        if let Some(r) = &t.broken {
+            eprintln!("warning: target `{}` is not usable: {r}", t.info.name);
+        }
+    }
+    let session = Arc::new(session);
+    let hook = plan.interrupt_cleanup.then(|| {
+        let _guard = rt.enter();
+        crate::target::cleanup::spawn_interrupt_cleanup(session.tracked())
+    });
+    let conclusion = libtest_mimic::run(plan.args, session.trials(plan.cases));
+    let results = rt.block_on(session.finish());
+    if let Some(h) = hook {
+        h.abort();
+    }
+    for b in &built {
+        rt.block_on(b.shutdown());
+    }
+    Ok((conclusion, results))
 }
 
 /// Trials that only carry names, for `--list` (no target is built, nothing is probed).

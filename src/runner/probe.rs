@@ -52,8 +52,7 @@ async fn probe_in(target: &dyn Target, bucket: &str, policy: &RetryPolicy) -> Ca
 
     let key = "s3cors-probe.txt";
     let mut put = S3Request::new("PUT", Some(bucket), Some(key), Auth::Signed);
-    put.headers
-        .push(("x-amz-acl".into(), "public-read".into()));
+    put.headers.push(("x-amz-acl".into(), "public-read".into()));
     put.body = b"probe".to_vec();
     caps.public_acl = match cleanup::retry_setup(target, &put, policy).await {
         Ok(r) if r.status < 300 => {

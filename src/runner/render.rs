@@ -57,7 +57,7 @@ pub fn request_text(wire: &WireRequest) -> String {
         s.push('\n');
         s.push_str(&shown);
         if shown.len() < body.len() {
-            s.push_str("…");
+            s.push('…');
         }
         s.push('\n');
     }
@@ -93,11 +93,7 @@ pub fn curl(wire: &WireRequest) -> String {
     }
     parts.push(quote(&wire.url));
     for (n, v) in &wire.headers {
-        if auth.is_some()
-            && SIGNING_HEADERS
-                .iter()
-                .any(|h| n.eq_ignore_ascii_case(h))
-        {
+        if auth.is_some() && SIGNING_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h)) {
             continue;
         }
         parts.push(format!("-H {}", quote(&format!("{n}: {v}"))));
@@ -176,9 +172,7 @@ impl Failure<'_> {
 }
 
 fn indent(s: &str) -> String {
-    s.lines()
-        .map(|l| format!("  {l}\n"))
-        .collect::<String>()
+    s.lines().map(|l| format!("  {l}\n")).collect::<String>()
 }
 
 #[cfg(test)]

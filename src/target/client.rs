@@ -189,11 +189,10 @@ impl HttpTarget {
                 }
             }
             (Some(b), Addressing::Virtual) => {
-                let domain = self
-                    .cfg
-                    .virtual_domain
-                    .clone()
-                    .unwrap_or_else(|| self.host.trim_end_matches(&self.port_suffix).to_string());
+                let domain =
+                    self.cfg.virtual_domain.clone().unwrap_or_else(|| {
+                        self.host.trim_end_matches(&self.port_suffix).to_string()
+                    });
                 let host = format!("{b}.{domain}{}", self.port_suffix);
                 let path = match key {
                     Some(k) => format!("{}/{k}", self.base_path),
@@ -284,7 +283,10 @@ impl HttpTarget {
         let signable_headers: Vec<(&str, &str)> = if presigned {
             vhost.iter().map(|h| ("host", h.as_str())).collect()
         } else {
-            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+            headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect()
         };
         let body = if presigned {
             SignableBody::UnsignedPayload
@@ -517,7 +519,14 @@ mod tests {
     use super::*;
 
     fn target(addressing: Addressing) -> HttpTarget {
-        let mut cfg = HttpConfig::new("t", "endpoint", "http://127.0.0.1:9000", "AKID", "SECRET", "us-east-1");
+        let mut cfg = HttpConfig::new(
+            "t",
+            "endpoint",
+            "http://127.0.0.1:9000",
+            "AKID",
+            "SECRET",
+            "us-east-1",
+        );
         cfg.addressing = addressing;
         cfg.virtual_domain = Some("localhost".into());
         cfg.session_token = Some("TOKEN".into());
@@ -532,34 +541,59 @@ mod tests {
         r.headers.push(("Origin".into(), "http://x".into()));
         let w = t.wire(&r).unwrap();
         assert_eq!(w.url, "http://127.0.0.1:9000/b/a%20b/c%2Bd.jpg?cors");
-        assert_eq!(w.headers, vec![("Origin".to_string(), "http://x".to_string())]);
+        assert_eq!(
+            w.headers,
+            vec![("Origin".to_string(), "http://x".to_string())]
+        );
     }
 
     #[test]
     fn virtual_layout_sets_host() {
         let t = target(Addressing::Virtual);
-        let w = t.wire(&S3Request::new("OPTIONS", Some("b"), Some("k"), Auth::Anonymous)).unwrap();
+        let w = t
+            .wire(&S3Request::new(
+                "OPTIONS",
+                Some("b"),
+                Some("k"),
+                Auth::Anonymous,
+            ))
+            .unwrap();
         assert_eq!(w.url, "http://127.0.0.1:9000/k");
-        assert_eq!(w.headers[0], ("Host".to_string(), "b.localhost:9000".to_string()));
+        assert_eq!(
+            w.headers[0],
+            ("Host".to_string(), "b.localhost:9000".to_string())
+        );
     }
 
     #[test]
     fn signed_requests_carry_sigv4_and_redact() {
         let t = target(Addressing::Path);
-        let w = t.wire(&S3Request::new("PUT", Some("b"), None, Auth::Signed)).unwrap();
+        let w = t
+            .wire(&S3Request::new("PUT", Some("b"), None, Auth::Signed))
+            .unwrap();
         let names: Vec<_> = w.headers.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"authorization"), "{names:?}");
         assert!(names.contains(&"x-amz-content-sha256"), "{names:?}");
         assert!(names.contains(&"x-amz-security-token"), "{names:?}");
         let shown = format!("{:?}", redact(&w));
-        assert!(!shown.contains("AKID") && !shown.contains("TOKEN"), "{shown}");
+        assert!(
+            !shown.contains("AKID") && !shown.contains("TOKEN"),
+            "{shown}"
+        );
         assert!(shown.contains("Credential=REDACTED/"), "{shown}");
     }
 
     #[test]
     fn presigned_urls_carry_the_signature_in_the_query() {
         let t = target(Addressing::Path);
-        let w = t.wire(&S3Request::new("GET", Some("b"), Some("k"), Auth::Presigned)).unwrap();
+        let w = t
+            .wire(&S3Request::new(
+                "GET",
+                Some("b"),
+                Some("k"),
+                Auth::Presigned,
+            ))
+            .unwrap();
         assert!(w.url.contains("X-Amz-Signature="), "{}", w.url);
         assert!(w.url.contains("X-Amz-Credential=AKID%2F"), "{}", w.url);
         let r = redact_url(&w.url);

@@ -4,8 +4,8 @@
 //! that a CI job that already talks to the store needs no extra configuration; explicit
 //! options (the CLI's flags) win over the environment.
 
-use super::client::{ClientError, HttpConfig, HttpTarget};
 use super::Addressing;
+use super::client::{ClientError, HttpConfig, HttpTarget};
 use std::time::Duration;
 
 /// Explicit settings that override the environment (all optional).

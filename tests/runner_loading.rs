@@ -1,0 +1,71 @@
+//! A broken case directory: every broken file is reported with its file and line, and the
+//! good files still load.
+
+use std::path::PathBuf;
+
+fn temp_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("s3cors-loading-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(dir.join("cases/broken")).unwrap();
+    dir
+}
+
+const GOOD: &str = "title: fine\nspec: [\"3.2\"]\nsteps:\n  - request: {method: OPTIONS}\n    expect: {status: 400}\n";
+
+#[test]
+fn broken_files_are_all_reported_and_good_ones_load() {
+    let dir = temp_dir();
+    let cases = dir.join("cases");
+    std::fs::write(cases.join("broken/a-good.yaml"), GOOD).unwrap();
+    std::fs::write(
+        cases.join("broken/bad-yaml.yaml"),
+        "title: x\nspec: [\"3.2\"\nsteps: []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cases.join("broken/unknown-field.yaml"),
+        "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      statuss: 200\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cases.join("broken/wrong-type.yaml"),
+        "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      status: two hundred\n",
+    )
+    .unwrap();
+    std::fs::write(cases.join("broken/not-a-case.txt"), "ignored").unwrap();
+
+    let loaded = s3cors::case::load_dir(&cases);
+    let ids: Vec<&str> = loaded.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, vec!["broken/a-good"]);
+    let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+
+    let find = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e.contains(name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no error for {name}: {errors:#?}"))
+    };
+    let bad = find("bad-yaml.yaml");
+    assert!(bad.contains("bad-yaml.yaml:"), "{bad}");
+    assert!(
+        loaded.errors.iter().all(|e| e.line.is_some()),
+        "{errors:#?}"
+    );
+    let unknown = find("unknown-field.yaml");
+    assert!(
+        unknown.contains("unknown-field.yaml:6: unknown field 'statuss'"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("status"),
+        "names the expected fields: {unknown}"
+    );
+    let wrong = find("wrong-type.yaml");
+    assert!(wrong.contains("wrong-type.yaml:6:"), "{wrong}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
