@@ -212,6 +212,22 @@ fn mistake_expose_header_missing_makes_etag_unreadable() {
 }
 
 #[test]
+fn seed_img_without_crossorigin_loads_opaque() {
+    let cfg = config_file("seed-img.yaml", SEED_YAML);
+    let (code, out) = explain(&cfg, &["--mode", "no-cors"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("no CORS headers (no Origin was sent)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the image loads, but the response is opaque"),
+        "{out}"
+    );
+    assert!(out.contains("reuse that cached answer"), "{out}");
+}
+
+#[test]
 fn origin_with_trailing_slash_is_a_near_miss() {
     let cfg = config_file(
         "slash.yaml",

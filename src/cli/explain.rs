@@ -467,9 +467,11 @@ pub fn explain(
         request_headers: acrh.as_deref(),
         resource,
     };
+    // Fetch §"append a request `Origin` header": a no-cors GET/HEAD carries no `Origin`.
+    let sends_origin = req.mode == Mode::Cors || !matches!(req.method.as_str(), "GET" | "HEAD");
     let actual_req = CorsRequest {
         method: &req.method,
-        origin: Some(&req.origin),
+        origin: sends_origin.then_some(req.origin.as_str()),
         request_method: None,
         request_headers: None,
         resource,
@@ -477,6 +479,7 @@ pub fn explain(
     let deciding = if needed { &preflight_req } else { &actual_req };
     let rule_verdicts = source
         .config()
+        .filter(|_| sends_origin)
         .map(|c| matching::explain(c, deciding))
         .unwrap_or_default();
     let rules = rule_verdicts
@@ -695,8 +698,20 @@ fn preflight_reasons(req: &BrowserRequest) -> Vec<String> {
             req.method
         ));
     }
-    for name in req.unsafe_header_names() {
-        why.push(format!("the header {name} is not CORS-safelisted"));
+    let names = req.unsafe_header_names();
+    let note = if names.iter().any(|n| n == "content-type") {
+        " (Content-Type is safelisted only as text/plain, multipart/form-data or \
+         application/x-www-form-urlencoded)"
+    } else {
+        ""
+    };
+    match names.as_slice() {
+        [] => {}
+        [one] => why.push(format!("the header {one} is not CORS-safelisted{note}")),
+        many => why.push(format!(
+            "the headers {} are not CORS-safelisted{note}",
+            many.join(", ")
+        )),
     }
     why
 }
@@ -728,6 +743,15 @@ fn fixes(
         Source::File(c) | Source::Bucket(BucketState::Configured(c)) => c,
     };
     if req.mode == Mode::NoCors {
+        if req.method == "GET" {
+            out.push(
+                "None for the image itself. But an <img> without crossorigin sends no Origin, so \
+                 S3 answers without CORS headers and without Vary: if the page also fetch()es \
+                 this URL, the browser may reuse that cached answer and block it — add \
+                 crossorigin to the <img> or vary the URL."
+                    .to_string(),
+            );
+        }
         return out;
     }
     let any_chosen = verdicts.iter().any(|v| v.chosen);
@@ -766,7 +790,7 @@ fn fixes(
         }
         if let Some(v) = origin_rules
             .iter()
-            .find(|v| v.method_matched && !v.unmatched_headers.is_empty())
+            .find(|v| !v.unmatched_headers.is_empty())
         {
             out.push(format!(
                 "Rule {} does not allow the request header{} {}: add {} to it (or \
@@ -936,6 +960,12 @@ pub fn render(ex: &Explanation, style: &Style) -> String {
             &style.bad("has no CORS configuration"),
             style,
         ),
+        _ if r.mode == Mode::NoCors && matches!(r.method.as_str(), "GET" | "HEAD") => line(
+            &mut out,
+            "Rules",
+            "not consulted: an <img> without crossorigin sends no Origin header",
+            style,
+        ),
         _ => {
             line(
                 &mut out,
@@ -1070,7 +1100,10 @@ pub fn render(ex: &Explanation, style: &Style) -> String {
                 style,
             );
             let resp = &a.response;
-            let what = if resp.headers.is_empty() {
+            let no_origin = r.mode == Mode::NoCors && matches!(r.method.as_str(), "GET" | "HEAD");
+            let what = if resp.headers.is_empty() && no_origin {
+                "no CORS headers (no Origin was sent)".to_string()
+            } else if resp.headers.is_empty() {
                 style.bad("no CORS headers (no rule matches)")
             } else {
                 format!(
