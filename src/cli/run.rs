@@ -68,6 +68,9 @@ pub struct Args {
     /// Default addressing for `endpoint`: path or virtual.
     #[arg(long, value_name = "STYLE")]
     pub addressing: Option<AddressingArg>,
+    /// Domain for virtual-hosted requests to `endpoint` (`Host: <bucket>.<domain>`).
+    #[arg(long, value_name = "DOMAIN")]
+    pub virtual_domain: Option<String>,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -208,6 +211,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             AddressingArg::Path => Addressing::Path,
             AddressingArg::Virtual => Addressing::Virtual,
         }),
+        virtual_domain: args.virtual_domain.clone(),
         timeout: Some(Duration::from_secs(args.timeout.max(1))),
     };
     let plan = RunPlan {

@@ -159,7 +159,7 @@ impl Failure<'_> {
             self.diff.to_string()
         };
         format!(
-            "--> {}:{}\nstep {}: {}\n\nrequest:\n{}\n-expected +actual:\n{}\nreplay:\n{}\n",
+            "--> {}:{}\nstep {}: {}\n\nrequest:\n{}\n-expected +actual:\n{}\nreplay:\n{}",
             self.file,
             self.line,
             self.step,

@@ -51,7 +51,8 @@ pub struct HttpConfig {
     /// Addressing used when a request does not choose.
     pub addressing: Addressing,
     /// Domain for virtual-hosted `Host` headers (`<bucket>.<domain>`); default: the
-    /// endpoint's host.
+    /// endpoint's host, or `localhost` when that is a loopback IP address (`*.localhost` is
+    /// loopback by RFC 6761, and an IP address cannot carry a bucket label).
     pub virtual_domain: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -189,10 +190,14 @@ impl HttpTarget {
                 }
             }
             (Some(b), Addressing::Virtual) => {
-                let domain =
-                    self.cfg.virtual_domain.clone().unwrap_or_else(|| {
-                        self.host.trim_end_matches(&self.port_suffix).to_string()
-                    });
+                let domain = self.cfg.virtual_domain.clone().unwrap_or_else(|| {
+                    let host = self.host.trim_end_matches(&self.port_suffix);
+                    let ip = host.trim_start_matches('[').trim_end_matches(']');
+                    match ip.parse::<std::net::IpAddr>() {
+                        Ok(addr) if addr.is_loopback() => "localhost".to_string(),
+                        _ => host.to_string(),
+                    }
+                });
                 let host = format!("{b}.{domain}{}", self.port_suffix);
                 let path = match key {
                     Some(k) => format!("{}/{k}", self.base_path),

@@ -16,6 +16,8 @@ pub struct EndpointOptions {
     pub session_token: Option<String>,
     pub region: Option<String>,
     pub addressing: Option<Addressing>,
+    /// Domain for virtual-hosted `Host` headers (default: see [`HttpConfig::virtual_domain`]).
+    pub virtual_domain: Option<String>,
     /// Per-request timeout (default 30 s).
     pub timeout: Option<Duration>,
 }
@@ -79,6 +81,7 @@ pub fn build(
     if let Some(a) = opts.addressing {
         cfg.addressing = a;
     }
+    cfg.virtual_domain = opts.virtual_domain.clone();
     if let Some(t) = opts.timeout {
         cfg.timeout = t;
     }
