@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::cli::EXIT_OK;
+use crate::cli::{EXIT_OK, EXIT_USAGE};
 use crate::report::{self, Format};
 
 /// Arguments of `s3cors report`.
@@ -22,8 +22,8 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Formats to write, comma-separated: md, html, junit, json (default: all).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub format: Vec<String>,
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_format)]
+    pub format: Vec<Format>,
 
     /// Exit with the run's own exit code (1 on failures or stale expectations, 4 on harness
     /// errors) instead of 0, so a CI job that only renders can still gate on the results.
@@ -31,10 +31,17 @@ pub struct Args {
     pub exit_status: bool,
 }
 
-/// Runs `s3cors report`; returns the exit code.
+/// Runs `s3cors report`; returns the exit code: 0, or with `--exit-status` the run's own;
+/// 2 when the results file cannot be read (a bad argument, like clap's usage errors).
 pub fn main(args: Args) -> anyhow::Result<u8> {
-    let formats = parse_formats(&args.format)?;
-    let results = report::read_results(&args.results)?;
+    let formats = dedupe(&args.format);
+    let results = match report::read_results(&args.results) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
     let out = match &args.out {
         Some(dir) => dir.clone(),
         None => args
@@ -57,21 +64,24 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     })
 }
 
-fn parse_formats(names: &[String]) -> anyhow::Result<Vec<Format>> {
-    if names.is_empty() {
-        return Ok(Format::ALL.to_vec());
+/// `--format` values (clap reports unknown names as usage errors, exit code 2).
+fn parse_format(name: &str) -> Result<Format, String> {
+    Format::parse(name)
+        .ok_or_else(|| format!("unknown report format `{name}` (expected md, html, junit or json)"))
+}
+
+/// The formats in the order given, each once; all of them when none is given.
+fn dedupe(given: &[Format]) -> Vec<Format> {
+    if given.is_empty() {
+        return Format::ALL.to_vec();
     }
     let mut formats = Vec::new();
-    for name in names.iter().filter(|n| !n.trim().is_empty()) {
-        let f = Format::parse(name).with_context(|| {
-            format!("unknown report format `{name}` (expected md, html, junit or json)")
-        })?;
-        if !formats.contains(&f) {
-            formats.push(f);
+    for f in given {
+        if !formats.contains(f) {
+            formats.push(*f);
         }
     }
-    anyhow::ensure!(!formats.is_empty(), "--format names no format");
-    Ok(formats)
+    formats
 }
 
 #[cfg(test)]
@@ -80,10 +90,27 @@ mod tests {
 
     #[test]
     fn formats_default_dedupe_and_reject() {
-        assert_eq!(parse_formats(&[]).ok(), Some(Format::ALL.to_vec()));
-        let got = parse_formats(&["md".into(), "junit".into(), "md".into()]).ok();
-        assert_eq!(got, Some(vec![Format::Markdown, Format::Junit]));
-        let err = parse_formats(&["pdf".into()]).expect_err("unknown");
-        assert!(err.to_string().contains("`pdf`"));
+        assert_eq!(dedupe(&[]), Format::ALL.to_vec());
+        let given = [Format::Markdown, Format::Junit, Format::Markdown];
+        assert_eq!(dedupe(&given), vec![Format::Markdown, Format::Junit]);
+        assert_eq!(parse_format("html"), Ok(Format::Html));
+        let err = parse_format("pdf").expect_err("unknown");
+        assert!(err.contains("`pdf`"));
+    }
+
+    #[test]
+    fn clap_parses_the_command_line() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let cli = Cli::try_parse_from(["report", "r.json", "--format", "md,html", "--out", "o"])
+            .expect("parses");
+        assert_eq!(cli.args.format, vec![Format::Markdown, Format::Html]);
+        assert_eq!(cli.args.out, Some(PathBuf::from("o")));
+        let err = Cli::try_parse_from(["report", "r.json", "--format", "pdf"]).expect_err("bad");
+        assert_eq!(err.exit_code(), 2);
     }
 }

@@ -83,11 +83,10 @@ impl Deviation {
 #[non_exhaustive]
 pub enum ExpectationsError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The YAML does not parse or does not have the expected shape.
     #[error("{path}:{line}:{column}: {message}")]
@@ -165,9 +164,9 @@ struct RawDeviation {
 
 /// Loads an expectations file.
 pub fn load(path: &Path) -> Result<Expectations, ExpectationsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ExpectationsError::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| ExpectationsError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse(&text, path)
 }
@@ -236,14 +235,21 @@ pub fn parse(text: &str, source: &Path) -> Result<Expectations, ExpectationsErro
     })
 }
 
-/// serde-saphyr renders errors with a source snippet; the file:line:column prefix we add
-/// already says where, so keep its first line (the message).
+/// serde-saphyr renders errors as `error: line L column C: message` plus a source snippet;
+/// the `file:line:column:` prefix we add already says where, so keep only the message.
 fn first_line(s: &str) -> String {
-    s.lines()
+    let line = s
+        .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or("invalid expectations file")
-        .to_string()
+        .unwrap_or("invalid expectations file");
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let without_position = line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+        .filter(|(pos, _)| pos.contains(" column "))
+        .map(|(_, msg)| msg);
+    without_position.unwrap_or(line).to_string()
 }
 
 /// Applies `exp` to one target's results (see the module docs); returns the warnings.
@@ -410,8 +416,7 @@ deviations:
         let bad_key = "target: moto\ndeviations:\n  - case: a\n    reason: b\n    lnk: c\n";
         let err = parse(bad_key, Path::new("x.yaml")).expect_err("unknown key");
         let msg = err.to_string();
-        assert!(msg.starts_with("x.yaml:5:"), "{msg}");
-        assert!(msg.contains("lnk"), "{msg}");
+        assert!(msg.starts_with("x.yaml:5:5: unknown field `lnk`"), "{msg}");
 
         let no_reason = "target: moto\ndeviations:\n  - case: a\n    reason: ' '\n";
         let err = parse(no_reason, Path::new("x.yaml")).expect_err("empty reason");
@@ -422,7 +427,9 @@ deviations:
 
         let not_yaml = "target: [\n";
         let err = parse(not_yaml, Path::new("x.yaml")).expect_err("syntax");
-        assert!(err.to_string().starts_with("x.yaml:"), "{err}");
+        assert!(err.to_string().starts_with("x.yaml:1:"), "{err}");
+        let err = parse("deviations: []\n", Path::new("x.yaml")).expect_err("no target");
+        assert_eq!(err.to_string(), "x.yaml:1:1: missing field `target`");
 
         let err = load(Path::new("/nonexistent/s3cors/x.yaml")).expect_err("io");
         assert!(err.to_string().starts_with("/nonexistent/s3cors/x.yaml: "));

@@ -91,12 +91,8 @@ impl Format {
 #[non_exhaustive]
 pub enum ReportError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
     /// The file is not a results document.
     #[error("{path}:{line}:{column}: not a results file: {message}")]
     Parse {
@@ -119,9 +115,9 @@ pub enum ReportError {
 
 /// Reads a `results.json` written by `s3cors run`.
 pub fn read_results(path: &Path) -> Result<RunResults, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+    let text = std::fs::read_to_string(path).map_err(|error| ReportError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_results(&text, path)
 }
