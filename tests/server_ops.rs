@@ -363,25 +363,23 @@ async fn raw_garbage_and_odd_headers_do_not_take_the_server_down() {
     let f = Fixture::start().await;
     f.create_bucket("raw", None).await;
     let addr = f.server.addr();
-    let answers = tokio::task::spawn_blocking(move || {
-        let mut answers = Vec::new();
-        // Non-UTF-8 header values (Origin, x-amz-date, Authorization).
-        answers.push(raw_exchange(
-            addr,
-            b"OPTIONS /raw/k HTTP/1.1\r\nHost: x\r\nOrigin: http://\xff\xfe\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n",
-        ));
-        answers.push(raw_exchange(
-            addr,
-            b"GET /raw/k HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 \xff\r\nConnection: close\r\n\r\n",
-        ));
+    let requests: [&[u8]; 7] = [
+        // Non-UTF-8 header values (Origin, Authorization).
+        b"OPTIONS /raw/k HTTP/1.1\r\nHost: x\r\nOrigin: http://\xff\xfe\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n",
+        b"GET /raw/k HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 \xff\r\nConnection: close\r\n\r\n",
         // No Host header at all, an absolute-form URI, a request line of garbage, binary noise.
-        answers.push(raw_exchange(addr, b"GET /raw HTTP/1.1\r\nConnection: close\r\n\r\n"));
-        answers.push(raw_exchange(addr, b"GET http://127.0.0.1/raw/k HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
-        answers.push(raw_exchange(addr, b"BLAH\r\n\r\n"));
-        answers.push(raw_exchange(addr, &[0u8, 159, 146, 150, 13, 10, 13, 10]));
+        b"GET /raw HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET http://127.0.0.1/raw/k HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        b"BLAH\r\n\r\n",
+        &[0u8, 159, 146, 150, 13, 10, 13, 10],
         // A body shorter than its Content-Length, then the client goes away.
-        answers.push(raw_exchange(addr, b"PUT /raw/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort"));
-        answers
+        b"PUT /raw/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort",
+    ];
+    let answers = tokio::task::spawn_blocking(move || {
+        requests
+            .iter()
+            .map(|r| raw_exchange(addr, r))
+            .collect::<Vec<_>>()
     })
     .await
     .unwrap();

@@ -344,10 +344,10 @@ fn delete_bucket_cors(ctx: &Ctx<'_>, bucket: &str) -> Result<Reply, S3Error> {
 
 fn put_acl(ctx: &Ctx<'_>, bucket: &str, key: Option<&str>, body: &[u8]) -> Result<Reply, S3Error> {
     with_bucket(ctx, bucket, Action::Admin, |b| {
-        if let Some(k) = key {
-            if !b.objects.contains_key(k) {
-                return Err(no_such_key(k));
-            }
+        if let Some(k) = key
+            && !b.objects.contains_key(k)
+        {
+            return Err(no_such_key(k));
         }
         let Some(acl) = canned_acl(ctx)? else {
             if body.iter().all(u8::is_ascii_whitespace) {
@@ -495,23 +495,23 @@ pub fn compute_listing(
             }
             continue;
         };
-        if let Some(d) = delimiter {
-            if let Some(idx) = rest.find(d) {
-                let cp = &key[..prefix.len() + idx + d.len()];
-                if l.common_prefixes.last().map(String::as_str) == Some(cp)
-                    || after.is_some_and(|a| cp <= a)
-                {
-                    continue;
-                }
-                if count == max {
-                    l.truncated = true;
-                    break;
-                }
-                l.common_prefixes.push(cp.to_string());
-                l.last = Some(cp.to_string());
-                count += 1;
+        if let Some(d) = delimiter
+            && let Some(idx) = rest.find(d)
+        {
+            let cp = &key[..prefix.len() + idx + d.len()];
+            if l.common_prefixes.last().map(String::as_str) == Some(cp)
+                || after.is_some_and(|a| cp <= a)
+            {
                 continue;
             }
+            if count == max {
+                l.truncated = true;
+                break;
+            }
+            l.common_prefixes.push(cp.to_string());
+            l.last = Some(cp.to_string());
+            count += 1;
+            continue;
         }
         if count == max {
             l.truncated = true;

@@ -147,10 +147,11 @@ pub fn list_objects_v1(p: &ListParams, l: &Listing) -> String {
         s.push_str("<EncodingType>url</EncodingType>");
     }
     let _ = write!(s, "<IsTruncated>{}</IsTruncated>", l.truncated);
-    if l.truncated && p.delimiter.is_some() {
-        if let Some(last) = &l.last {
-            let _ = write!(s, "<NextMarker>{}</NextMarker>", enc(p, last));
-        }
+    if l.truncated
+        && p.delimiter.is_some()
+        && let Some(last) = &l.last
+    {
+        let _ = write!(s, "<NextMarker>{}</NextMarker>", enc(p, last));
     }
     contents(p, l, true, &mut s);
     s.push_str("</ListBucketResult>");

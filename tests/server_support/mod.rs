@@ -239,8 +239,17 @@ pub fn sign_request(
     instructions.apply_to_request_http1x(req);
 }
 
-/// A CORS configuration document from `(origins, methods, headers, expose, max_age)` rules.
-pub fn cors_xml(rules: &[(&[&str], &[&str], &[&str], &[&str], Option<u32>)]) -> String {
+/// One CORS rule for [`cors_xml`]: `(origins, methods, headers, expose, max_age)`.
+pub type Rule<'a> = (
+    &'a [&'a str],
+    &'a [&'a str],
+    &'a [&'a str],
+    &'a [&'a str],
+    Option<u32>,
+);
+
+/// A CORS configuration document from rules.
+pub fn cors_xml(rules: &[Rule<'_>]) -> String {
     let mut s =
         String::from("<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (origins, methods, headers, expose, max_age) in rules {
