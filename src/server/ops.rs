@@ -317,7 +317,7 @@ fn put_bucket_cors(ctx: &Ctx<'_>, bucket: &str, body: &[u8]) -> Result<Reply, S3
     crate::cors::config::check_put_cors_integrity(md5.as_deref(), flexible, body)?;
     let config = CorsConfiguration::from_xml(body)?;
     with_bucket(ctx, bucket, Action::Admin, |b| {
-        b.cors = Some(config);
+        b.cors = Some(std::sync::Arc::new(config));
         Ok(Reply::empty(200))
     })
 }

@@ -161,30 +161,23 @@ pub fn route(
 /// The bucket named by a virtual-hosted `Host` header, if it is one.
 pub fn bucket_from_host(host: &str, domains: &[String]) -> Option<String> {
     let host = strip_port(host).to_ascii_lowercase();
-    if domains.iter().any(|d| d.trim_end_matches('.') == host) {
+    let domains: Vec<String> = domains
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|d| !d.is_empty())
+        .collect();
+    if domains.contains(&host) {
         return None;
     }
-    let mut best: Option<&str> = None;
-    for d in domains {
-        let d = d.trim_end_matches('.');
-        if d.is_empty() {
-            continue;
-        }
-        let Some(prefix) = host.strip_suffix(d) else {
-            continue;
-        };
-        let Some(bucket) = prefix.strip_suffix('.') else {
-            continue;
-        };
-        if bucket.is_empty() {
-            continue;
-        }
-        if best.is_none_or(|b| d.len() > b.len()) {
-            best = Some(d);
-        }
-    }
-    let d = best?;
-    Some(host[..host.len() - d.len() - 1].to_string())
+    let best = domains
+        .iter()
+        .filter(|d| {
+            host.strip_suffix(d.as_str())
+                .and_then(|p| p.strip_suffix('.'))
+                .is_some_and(|b| !b.is_empty())
+        })
+        .max_by_key(|d| d.len())?;
+    Some(host[..host.len() - best.len() - 1].to_string())
 }
 
 fn strip_port(host: &str) -> &str {
@@ -300,6 +293,16 @@ mod tests {
         assert_eq!(x.style, Style::Path);
         let x = r("localhost", "/photos", None);
         assert_eq!(x.bucket.as_deref(), Some("photos"));
+    }
+
+    #[test]
+    fn configured_domains_are_case_insensitive() {
+        let d = vec!["S3.Example.COM.".to_string()];
+        assert_eq!(
+            bucket_from_host("b.s3.example.com:443", &d).as_deref(),
+            Some("b")
+        );
+        assert_eq!(bucket_from_host("s3.example.com", &d), None);
     }
 
     #[test]

@@ -91,7 +91,7 @@ fn header_lossy(parts: &Parts, name: &str) -> Option<String> {
 }
 
 /// The CORS view of a bucket: missing, unconfigured or configured.
-fn bucket_cors(snapshot: &Option<Option<CorsConfiguration>>) -> BucketCors<'_> {
+fn bucket_cors(snapshot: &Option<Option<Arc<CorsConfiguration>>>) -> BucketCors<'_> {
     match snapshot {
         None => BucketCors::Missing,
         Some(None) => BucketCors::NotConfigured,

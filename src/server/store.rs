@@ -8,7 +8,7 @@ use super::acl::CannedAcl;
 use crate::cors::CorsConfiguration;
 use bytes::Bytes;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 /// One stored object.
@@ -30,7 +30,8 @@ pub struct Object {
 pub struct Bucket {
     pub created: SystemTime,
     pub acl: CannedAcl,
-    pub cors: Option<CorsConfiguration>,
+    /// Shared so a request can keep the configuration it found without copying it.
+    pub cors: Option<Arc<CorsConfiguration>>,
     pub objects: BTreeMap<String, Object>,
 }
 
@@ -60,7 +61,7 @@ impl Store {
 
     /// The bucket's CORS state: `None` if the bucket does not exist, `Some(None)` if it has no
     /// configuration.
-    pub fn cors_of(&self, bucket: &str) -> Option<Option<CorsConfiguration>> {
+    pub fn cors_of(&self, bucket: &str) -> Option<Option<Arc<CorsConfiguration>>> {
         self.lock().get(bucket).map(|b| b.cors.clone())
     }
 }
