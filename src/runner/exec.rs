@@ -204,12 +204,21 @@ async fn setup(
     if !b.exists {
         return Ok(());
     }
-    setup_call(
-        target,
-        "CreateBucket",
-        &create_bucket_request(bucket, region),
-    )
-    .await?;
+    match BucketCommands::for_target(&target.info().name, &process_env) {
+        Some(BucketCommands {
+            create: Some(cmd), ..
+        }) => run_bucket_command("create-bucket command", &cmd, bucket)
+            .await
+            .map_err(SetupStop::Error)?,
+        _ => {
+            setup_call(
+                target,
+                "CreateBucket",
+                &create_bucket_request(bucket, region),
+            )
+            .await?
+        }
+    }
     if let Some(acl) = b.acl {
         let mut req = S3Request::new("PUT", Some(bucket), None, Auth::Signed);
         req.query.push(("acl".into(), None));
@@ -246,6 +255,120 @@ async fn setup(
     Ok(())
 }
 
+/// Per-target shell commands that replace S3 CreateBucket / DeleteBucket for the case buckets
+/// (not the capability probe's scratch bucket), for stores whose S3-made buckets behave
+/// differently from "real" ones: Garage applies bucket CORS to preflights only for buckets
+/// made with its own CLI (`scripts/peers/garage/NOTES.md`).
+///
+/// Set by the environment, per target name (upper-cased, `-` → `_`):
+/// `S3CORS_<NAME>_CREATE_BUCKET_CMD` and `S3CORS_<NAME>_DELETE_BUCKET_CMD`, e.g.
+/// `S3CORS_GARAGE_CREATE_BUCKET_CMD='scripts/peers/garage/bucket.sh 3900 {bucket}'`.
+/// `{bucket}` is replaced by the bucket name (always `[a-z0-9-]`, so safe in a shell word);
+/// the command runs with `sh -c`, must exit 0, and gets [`BUCKET_COMMAND_TIMEOUT`]. Before the
+/// delete command the runner empties the bucket through S3; without a delete command the
+/// bucket is removed with S3 DeleteBucket as usual.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketCommands {
+    pub create: Option<String>,
+    pub delete: Option<String>,
+}
+
+/// How long a bucket command may run before it is killed and the case ends as an error.
+pub const BUCKET_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl BucketCommands {
+    /// The environment variable prefix for a target name: `S3CORS_<NAME>_`.
+    pub fn env_prefix(target: &str) -> String {
+        let name: String = target
+            .chars()
+            .map(|c| match c {
+                '-' => '_',
+                c => c.to_ascii_uppercase(),
+            })
+            .collect();
+        format!("S3CORS_{name}_")
+    }
+
+    /// The commands configured for `target` in `env`, if any.
+    pub fn for_target(target: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        let prefix = Self::env_prefix(target);
+        let cmds = BucketCommands {
+            create: env(&format!("{prefix}CREATE_BUCKET_CMD")),
+            delete: env(&format!("{prefix}DELETE_BUCKET_CMD")),
+        };
+        (cmds != BucketCommands::default()).then_some(cmds)
+    }
+}
+
+/// Runs one bucket command (`sh -c`, `{bucket}` substituted); `Err` carries the exit status
+/// and the tail of stderr.
+pub async fn run_bucket_command(what: &str, cmd: &str, bucket: &str) -> Result<(), String> {
+    let line = cmd.replace("{bucket}", bucket);
+    let shown = line.clone();
+    let what = what.to_string();
+    let joined = tokio::task::spawn_blocking(move || {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start: {e}"))?;
+        let deadline = std::time::Instant::now() + BUCKET_COMMAND_TIMEOUT;
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if std::time::Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("timed out after {BUCKET_COMMAND_TIMEOUT:?}"));
+                }
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(e) => return Err(format!("cannot wait: {e}")),
+            }
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("cannot wait: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(format!("{} ({})", out.status, tail.join(" / ")))
+    })
+    .await
+    .map_err(|e| format!("{what} `{shown}`: {e}"))?;
+    joined.map_err(|e| format!("{what} `{shown}` failed: {e}"))
+}
+
+/// Empties the bucket through S3, then removes it with the delete command.
+async fn delete_with_command(target: &dyn Target, cmd: &str, bucket: &str) -> Option<String> {
+    let policy = RetryPolicy::default();
+    match cleanup::list_keys(target, bucket).await {
+        Ok(keys) => {
+            for key in keys {
+                let req = S3Request::new("DELETE", Some(bucket), Some(&key), Auth::Signed);
+                if let Err(e) = cleanup::retry_setup(target, &req, &policy).await {
+                    return Some(format!("teardown of bucket {bucket} failed: {e}"));
+                }
+            }
+        }
+        Err(e) => return Some(format!("teardown of bucket {bucket} failed: {e}")),
+    }
+    run_bucket_command("delete-bucket command", cmd, bucket)
+        .await
+        .err()
+        .map(|e| format!("teardown of bucket {bucket} failed: {e}"))
+}
+
 /// Runs a case's set-up and steps in `bucket`, then tears the bucket down.
 pub async fn run_case(
     target: &dyn Target,
@@ -262,9 +385,14 @@ pub async fn run_case(
         },
         Ok(()) => run_steps(target, case, bucket, &mut steps).await,
     };
-    let teardown = match cleanup::delete_bucket_fully(target, bucket).await {
-        Ok(_) => None,
-        Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
+    let teardown = match BucketCommands::for_target(&target.info().name, &process_env) {
+        Some(BucketCommands {
+            delete: Some(cmd), ..
+        }) if case.bucket.exists => delete_with_command(target, &cmd, bucket).await,
+        _ => match cleanup::delete_bucket_fully(target, bucket).await {
+            Ok(_) => None,
+            Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
+        },
     };
     CaseRun {
         decision,
@@ -367,6 +495,39 @@ mod tests {
             rules_xml(&[r]),
             "<CORSConfiguration><CORSRule><AllowedOrigin>http://a&amp;b</AllowedOrigin><AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>5</MaxAgeSeconds></CORSRule></CORSConfiguration>"
         );
+    }
+
+    #[test]
+    fn bucket_commands_come_from_the_target_env() {
+        assert_eq!(BucketCommands::env_prefix("my-garage"), "S3CORS_MY_GARAGE_");
+        let env = |k: &str| {
+            (k == "S3CORS_MY_GARAGE_CREATE_BUCKET_CMD").then(|| "mk {bucket}".to_string())
+        };
+        let c = BucketCommands::for_target("my-garage", &env).unwrap();
+        assert_eq!(c.create.as_deref(), Some("mk {bucket}"));
+        assert_eq!(c.delete, None);
+        assert_eq!(BucketCommands::for_target("other", &env), None);
+    }
+
+    #[test]
+    fn bucket_command_failures_say_why() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(
+            rt.block_on(run_bucket_command("create", "test {bucket} = b1", "b1")),
+            Ok(())
+        );
+        let e = rt
+            .block_on(run_bucket_command(
+                "create",
+                "echo no {bucket} >&2; exit 3",
+                "b2",
+            ))
+            .unwrap_err();
+        assert!(e.contains("`echo no b2 >&2; exit 3` failed"), "{e}");
+        assert!(e.contains("no b2"), "{e}");
     }
 
     #[test]
