@@ -42,6 +42,8 @@ fn main() -> ExitCode {
         },
         endpoint: Default::default(),
         interrupt_cleanup: false,
+        aws_confirmed: false,
+        expectations: Vec::new(),
     };
     match runner::run(plan) {
         Ok((conclusion, _)) => conclusion.exit_code(),

@@ -7,8 +7,9 @@
 //! paths; the one other word is the trial-name filter.
 
 use crate::case::{self, Case};
-use crate::cli::{EXIT_CASE_ERRORS, EXIT_FAILURES, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
-use crate::results::{Outcome, RunResults};
+use crate::cli::{EXIT_CASE_ERRORS, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
+use crate::report::{self, expectations};
+use crate::results::RunResults;
 use crate::runner::{self, RunMeta, RunPlan};
 use crate::target::Addressing;
 use crate::target::endpoint::EndpointOptions;
@@ -74,6 +75,16 @@ pub struct Args {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Directory of known-deviation files (`<target name>.yaml`).
+    #[arg(long, value_name = "DIR", default_value = "expectations")]
+    pub expectations: PathBuf,
+    /// Consent to create (and delete) buckets on real Amazon S3 with `--target aws`
+    /// (or set S3CORS_AWS_CONFIRM=yes).
+    #[arg(long)]
+    pub aws_confirm: bool,
+    /// Write only results.json (no Markdown, HTML or JUnit reports).
+    #[arg(long)]
+    pub results_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -160,16 +171,35 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         args.targets.clone()
     };
     let mut specs = Vec::new();
+    let mut given_names = Vec::new();
     for t in &target_words {
-        match select::parse(t) {
-            Ok(s) => specs.push(s),
+        match select::parse_named(t) {
+            Ok((s, n)) => {
+                specs.push(s);
+                given_names.push(n);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return Ok(EXIT_USAGE);
             }
         }
     }
-    let names = target_names(&specs);
+    let names = target_names(&specs, &given_names);
+    let mut expectations = Vec::new();
+    let mut expectation_errors = 0;
+    for name in &names {
+        match expectations::load_for_target(&args.expectations, name) {
+            Ok(Some(e)) => expectations.push((name.clone(), e)),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                expectation_errors += 1;
+            }
+        }
+    }
+    if expectation_errors > 0 {
+        return Ok(EXIT_CASE_ERRORS);
+    }
 
     let loaded = case::load_paths(&paths);
     if !loaded.errors.is_empty() {
@@ -221,8 +251,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         meta,
         endpoint: opts,
         interrupt_cleanup: true,
+        aws_confirmed: args.aws_confirm,
+        expectations: expectations.clone(),
     };
-    let results = match runner::run(plan) {
+    let mut results = match runner::run(plan) {
         Ok((_, results)) => results,
         Err(e) => {
             eprintln!("error: {e}");
@@ -232,15 +264,31 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if list {
         return Ok(EXIT_OK);
     }
-    write_results(&args.report_dir, &results)?;
-    Ok(exit_code(&results))
+    // The trials already classified against the expectations; applying them again only
+    // collects the warnings (entries that matched no case, files naming another target).
+    for t in &mut results.targets {
+        if let Some((_, exp)) = expectations.iter().find(|(n, _)| *n == t.info.name) {
+            for w in expectations::apply(t, exp) {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    write_results(&args.report_dir, &results, args.results_only)?;
+    if let Err(e) = report::github::emit_from_env(&results) {
+        eprintln!("warning: cannot write the GitHub step summary: {e}");
+    }
+    Ok(report::exit_code(&results))
 }
 
-/// Trial-name prefixes: the kind, with `-2`, `-3` … when a kind repeats.
-fn target_names(specs: &[TargetSpec]) -> Vec<String> {
+/// Trial-name prefixes: the given name, else the kind, with `-2`, `-3` … when one repeats.
+fn target_names(specs: &[TargetSpec], given: &[Option<String>]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for s in specs {
-        let base = s.name().to_string();
+    for (i, s) in specs.iter().enumerate() {
+        let base = given
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| s.name().to_string());
         let mut name = base.clone();
         let mut n = 1;
         while names.contains(&name) {
@@ -252,26 +300,16 @@ fn target_names(specs: &[TargetSpec]) -> Vec<String> {
     names
 }
 
-/// Harness errors win over failures: a broken run says nothing about conformance.
-pub fn exit_code(results: &RunResults) -> u8 {
-    let counts = results.counts();
-    let has = |o: Outcome| counts.get(&o).copied().unwrap_or(0) > 0;
-    if has(Outcome::Error) {
-        EXIT_HARNESS
-    } else if has(Outcome::Fail) || has(Outcome::StaleExpectation) {
-        EXIT_FAILURES
-    } else {
-        EXIT_OK
-    }
-}
-
-fn write_results(dir: &Path, results: &RunResults) -> anyhow::Result<()> {
+fn write_results(dir: &Path, results: &RunResults, results_only: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create report directory {}", dir.display()))?;
     let path = dir.join("results.json");
-    let mut json = serde_json::to_string_pretty(results).context("cannot serialise results")?;
-    json.push('\n');
-    std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    if results_only {
+        report::write_formats(results, dir, &[report::Format::Json])
+    } else {
+        report::write_all(results, dir)
+    }
+    .with_context(|| format!("cannot write reports into {}", dir.display()))?;
     let counts = results.counts();
     let summary: Vec<String> = counts
         .iter()
@@ -367,7 +405,15 @@ mod tests {
 
     #[test]
     fn repeated_kinds_get_numbered() {
-        let n = target_names(&[TargetSpec::Embedded, TargetSpec::Embedded, TargetSpec::Aws]);
+        let n = target_names(
+            &[TargetSpec::Embedded, TargetSpec::Embedded, TargetSpec::Aws],
+            &[None, None, None],
+        );
         assert_eq!(n, vec!["embedded", "embedded-2", "aws"]);
+        let n = target_names(
+            &[TargetSpec::Endpoint(None), TargetSpec::Endpoint(None)],
+            &[Some("moto".into()), None],
+        );
+        assert_eq!(n, vec!["moto", "endpoint"]);
     }
 }

@@ -271,25 +271,9 @@ pub fn apply(results: &mut TargetRun, exp: &Expectations) -> Vec<Warning> {
                 used[i] = true;
             }
         }
-        let Some(entry) = entry_for(exp, &case.case) else {
-            continue;
-        };
-        match case.outcome.0 {
-            Outcome::Fail | Outcome::KnownDeviation => {
-                case.outcome.0 = Outcome::KnownDeviation;
-                case.reason = Some(entry.full_reason());
-            }
-            Outcome::Pass | Outcome::StaleExpectation => {
-                case.outcome.0 = Outcome::StaleExpectation;
-                case.reason = Some(format!(
-                    "listed in {}:{} as a known deviation ({}), but passed: remove the entry",
-                    exp.source.display(),
-                    entry.line,
-                    entry.full_reason()
-                ));
-            }
-            Outcome::Unsupported | Outcome::Skipped | Outcome::Error => {}
-        }
+        let (outcome, reason) = adjust(exp, &case.case, case.outcome.0, case.reason.take());
+        case.outcome.0 = outcome;
+        case.reason = reason;
     }
     for (d, used) in exp.deviations.iter().zip(used) {
         if !used {
@@ -303,8 +287,38 @@ pub fn apply(results: &mut TargetRun, exp: &Expectations) -> Vec<Warning> {
     warnings
 }
 
+/// Re-classifies one case's outcome against the expectations: a listed failure becomes a
+/// known deviation (reason = the entry's), a listed pass a stale expectation; other
+/// outcomes and unlisted cases are returned unchanged. The runner calls this inside each
+/// trial, so libtest prints known deviations as ignored and stale entries as failures.
+pub fn adjust(
+    exp: &Expectations,
+    case_id: &str,
+    outcome: Outcome,
+    reason: Option<String>,
+) -> (Outcome, Option<String>) {
+    let Some(entry) = entry_for(exp, case_id) else {
+        return (outcome, reason);
+    };
+    match outcome {
+        Outcome::Fail | Outcome::KnownDeviation => {
+            (Outcome::KnownDeviation, Some(entry.full_reason()))
+        }
+        Outcome::Pass | Outcome::StaleExpectation => (
+            Outcome::StaleExpectation,
+            Some(format!(
+                "listed in {}:{} as a known deviation ({}), but passed: remove the entry",
+                exp.source.display(),
+                entry.line,
+                entry.full_reason()
+            )),
+        ),
+        Outcome::Unsupported | Outcome::Skipped | Outcome::Error => (outcome, reason),
+    }
+}
+
 /// The entry deciding a case: an exact id first, else the first matching glob.
-fn entry_for<'a>(exp: &'a Expectations, case_id: &str) -> Option<&'a Deviation> {
+pub fn entry_for<'a>(exp: &'a Expectations, case_id: &str) -> Option<&'a Deviation> {
     exp.deviations
         .iter()
         .find(|d| !d.is_glob() && d.case == case_id)

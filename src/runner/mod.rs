@@ -33,6 +33,7 @@ pub mod probe;
 pub mod render;
 
 use crate::case::{Capability, Case};
+use crate::report::expectations::Expectations;
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, TargetRun};
 use crate::target::cleanup::{RunId, Tracked};
 use crate::target::{Capabilities, Target, TargetInfo, WireRequest};
@@ -113,10 +114,11 @@ pub enum Decision {
 /// [`Outcome::KnownDeviation`], a listed pass [`Outcome::StaleExpectation`].
 pub fn classify(
     _target: &TargetInfo,
-    _case: &Case,
+    case: &Case,
     decision: &Decision,
+    expectations: Option<&Expectations>,
 ) -> (Outcome, Option<String>) {
-    match decision {
+    let (outcome, reason) = match decision {
         Decision::Passed => (Outcome::Pass, None),
         Decision::Failed(f) => (
             Outcome::Fail,
@@ -125,6 +127,10 @@ pub fn classify(
         Decision::Unsupported(r) => (Outcome::Unsupported, Some(r.clone())),
         Decision::Skipped(r) => (Outcome::Skipped, Some(r.clone())),
         Decision::Errored { reason, .. } => (Outcome::Error, Some(reason.clone())),
+    };
+    match expectations {
+        Some(exp) => crate::report::expectations::adjust(exp, &case.id, outcome, reason),
+        None => (outcome, reason),
     }
 }
 
@@ -138,6 +144,8 @@ pub struct PreparedTarget {
     pub unavailable: Option<String>,
     /// Set when the probe could not even create a bucket: every case errors with it.
     pub broken: Option<String>,
+    /// The target's known deviations (`expectations/<name>.yaml`), if any.
+    pub expectations: Option<Expectations>,
 }
 
 /// One run: targets, the bucket counter and the results being collected.
@@ -224,9 +232,19 @@ impl Session {
             capabilities,
             unavailable,
             broken,
+            expectations: None,
         });
         if let Ok(mut r) = self.results.lock() {
             r.push(Vec::new());
+        }
+    }
+
+    /// Sets the known deviations of the target added last (see
+    /// [`crate::report::expectations`]): listed failures end as known deviations, listed
+    /// passes as stale expectations.
+    pub fn set_expectations(&mut self, exp: Expectations) {
+        if let Some(t) = self.targets.last_mut() {
+            t.expectations = Some(exp);
         }
     }
 
@@ -285,7 +303,7 @@ impl Session {
             Ok(r) => (r.decision, r.steps, r.teardown),
             Err(d) => (d, Vec::new(), None),
         };
-        let (outcome, mut reason) = classify(&t.info, case, &decision);
+        let (outcome, mut reason) = classify(&t.info, case, &decision, t.expectations.as_ref());
         if let Some(td) = &teardown {
             reason = Some(match reason {
                 Some(r) => format!("{r}; {td}"),
@@ -406,6 +424,10 @@ pub struct RunPlan<'a> {
     pub endpoint: crate::target::endpoint::EndpointOptions,
     /// Install the Ctrl-C clean-up hook (the CLI does; test harnesses need not).
     pub interrupt_cleanup: bool,
+    /// The user explicitly consented to run against real AWS (`--aws-confirm`).
+    pub aws_confirmed: bool,
+    /// Known deviations per target, by target name (`expectations/<name>.yaml`).
+    pub expectations: Vec<(String, Expectations)>,
 }
 
 /// Builds the targets, probes them, runs every trial through libtest-mimic, removes
@@ -419,9 +441,15 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         return Ok((c, RunResults::default()));
     }
     let rt = runtime()?;
+    let run_id = RunId::generate();
+    let ctx = select::BuildContext {
+        run_id: Some(run_id.clone()),
+        aws_confirmed: plan.aws_confirmed,
+        cases: plan.cases,
+    };
     let mut built: Vec<select::BuiltTarget> = Vec::new();
     for (spec, name) in &plan.targets {
-        match rt.block_on(select::build(spec, name, &plan.endpoint)) {
+        match rt.block_on(select::build_with(spec, name, &plan.endpoint, &ctx)) {
             Ok(b) => built.push(b),
             Err(source) => {
                 for b in &built {
@@ -434,9 +462,12 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
             }
         }
     }
-    let mut session = Session::new(plan.meta);
-    for b in &built {
+    let mut session = Session::with_run_id(plan.meta, run_id);
+    for (b, (_, name)) in built.iter().zip(&plan.targets) {
         rt.block_on(session.add_target(b.target.clone()));
+        if let Some((_, exp)) = plan.expectations.iter().find(|(n, _)| n == name) {
+            session.set_expectations(exp.clone());
+        }
     }
     for t in session.targets() {
         if let Some(r) = &t.broken {
