@@ -224,6 +224,9 @@ async fn setup(
         req.query.push(("acl".into(), None));
         req.headers
             .push(("x-amz-acl".into(), acl.header_value().to_string()));
+        // No body: say so, as the AWS SDKs do (Ceph RGW answers 411 MissingContentLength
+        // to a bodiless PUT without it).
+        req.headers.push(("Content-Length".into(), "0".into()));
         setup_call(target, "PutBucketAcl", &req).await?;
     }
     let cors_body = match (&b.cors, &b.cors_xml) {
