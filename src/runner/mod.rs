@@ -36,7 +36,7 @@ use crate::case::{Capability, Case};
 use crate::report::expectations::Expectations;
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, TargetRun};
 use crate::target::cleanup::{RunId, Tracked};
-use crate::target::{Capabilities, Target, TargetInfo, WireRequest};
+use crate::target::{Capabilities, CaseSupport, Target, TargetInfo, WireRequest};
 use libtest_mimic::{Completion, Failed, Trial};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -280,7 +280,11 @@ impl Session {
                 reason: r.clone(),
                 step: None,
             })
-        } else if let Some(r) = missing_capability(&t.capabilities, case) {
+        } else if let Some(r) = match t.tracked.case_support(case) {
+            CaseSupport::Probe => missing_capability(&t.capabilities, case),
+            CaseSupport::Supported => None,
+            CaseSupport::Unsupported(r) => Some(r),
+        } {
             None.ok_or(Decision::Unsupported(r))
         } else {
             match runtime() {

@@ -248,6 +248,14 @@ impl Target for Tracked {
         self.inner.bucket_prefix()
     }
 
+    fn region(&self) -> Option<String> {
+        self.inner.region()
+    }
+
+    fn case_support(&self, case: &crate::case::Case) -> super::CaseSupport {
+        self.inner.case_support(case)
+    }
+
     fn send<'a>(
         &'a self,
         req: &'a S3Request,

@@ -570,6 +570,16 @@ impl Drop for MinioTarget {
 }
 
 impl Target for MinioTarget {
+    fn case_support(&self, case: &Case) -> super::CaseSupport {
+        if self.mode != MinioMode::GlobalCors {
+            return super::CaseSupport::Probe;
+        }
+        match self.case_unsupported(case) {
+            Some(reason) => super::CaseSupport::Unsupported(reason),
+            None => super::CaseSupport::Supported,
+        }
+    }
+
     fn info(&self) -> TargetInfo {
         let (name, endpoint) = match (&self.mode, &self.state) {
             (MinioMode::BucketCors, State::Running { endpoint, .. }) => {

@@ -152,6 +152,18 @@ pub struct Capabilities {
     pub virtual_hosted: Option<String>,
 }
 
+/// Whether a target can run one particular case, beyond the probed [`Capabilities`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseSupport {
+    /// Decide from the capability probe (the default).
+    Probe,
+    /// The target can run this case whatever the probe found (MinIO's global-CORS mode
+    /// answers the case's CORS set-up itself).
+    Supported,
+    /// The target cannot express this case: it ends as *unsupported* with the reason.
+    Unsupported(String),
+}
+
 /// A place cases run against.
 ///
 /// Implementations are shared across trial threads; `send` is async and is driven on the
@@ -176,6 +188,11 @@ pub trait Target: Send + Sync {
     /// `CreateBucketConfiguration`).
     fn region(&self) -> Option<String> {
         None
+    }
+
+    /// Whether this target can run `case` (default: decide from the capability probe).
+    fn case_support(&self, _case: &crate::case::Case) -> CaseSupport {
+        CaseSupport::Probe
     }
 
     /// Sends one request and returns the response (never retries).
