@@ -1,0 +1,176 @@
+//! Memory stays bounded under hostile traffic: the embedded server's resident set after a
+//! fixed number of hostile requests, compared with a warmed-up baseline.
+//!
+//! A separate test binary on purpose: `VmRSS` is per process, so no other test may allocate
+//! beside it. The tests in this file run one after another (a mutex), for the same reason.
+//! The bounds are generous (tens of MiB): they catch leaks and per-connection buffering that
+//! grows with the traffic, not allocator noise.
+
+use s3cors::case::model::Checksum;
+use s3cors::cors::CorsRule;
+use s3cors::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
+use s3cors::server::{self, RunningServer, ServerConfig};
+use s3cors::target::{HttpConfig, HttpTarget, Target};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+const BUCKET: &str = "hostile";
+const ORIGIN: &str = "https://app.example";
+const MIB: u64 = 1024 * 1024;
+
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// Resident set size of this process in bytes (Linux `/proc/self/status`).
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS line");
+    kb * 1024
+}
+
+async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> RunningServer {
+    let mut cfg = ServerConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        access_key: "k".into(),
+        secret_key: "s".into(),
+        header_read_timeout: Duration::from_millis(500),
+        body_read_timeout: Duration::from_millis(500),
+        ..ServerConfig::default()
+    };
+    adjust(&mut cfg);
+    let server = server::start(cfg).await.expect("server starts");
+    let client = HttpTarget::new(HttpConfig::new(
+        "mem",
+        "embedded",
+        &server.endpoint(),
+        "k",
+        "s",
+        "us-east-1",
+    ))
+    .expect("client");
+    let created = client.send(&create_bucket_request(BUCKET, None)).await;
+    assert_eq!(created.expect("CreateBucket").status, 200);
+    let rules = vec![CorsRule {
+        allowed_origins: vec![ORIGIN.into()],
+        allowed_methods: vec!["GET".into()],
+        ..CorsRule::default()
+    }];
+    let put = put_cors_request(BUCKET, rules_xml(&rules).into_bytes(), Checksum::Md5);
+    assert_eq!(client.send(&put).await.expect("PutBucketCors").status, 200);
+    server
+}
+
+async fn send(addr: SocketAddr, bytes: Vec<u8>) {
+    let Ok(mut s) = TcpStream::connect(addr).await else {
+        return;
+    };
+    let _ = s.write_all(&bytes).await;
+    let mut sink = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut sink)).await;
+}
+
+/// One round of hostile traffic: 400 requests, 100 at a time.
+async fn hostile_round(addr: SocketAddr) {
+    let big_header = format!("X-Big: {}\r\n", "a".repeat(64 * 1024));
+    let requests: Vec<Vec<u8>> = vec![
+        format!("OPTIONS /{BUCKET}/k HTTP/1.1\r\nHost: {addr}\r\nOrigin: {ORIGIN}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n").into_bytes(),
+        format!("OPTIONS /{BUCKET}/k HTTP/1.1\r\nHost: {addr}\r\n{big_header}Connection: close\r\n\r\n").into_bytes(),
+        format!("PUT /{BUCKET}/k HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n{}", "x".repeat(50_000)).into_bytes(),
+        format!("PUT /{BUCKET}?cors HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 20\r\nConnection: close\r\n\r\n<CORSConfiguration>").into_bytes(),
+        format!("GET /{BUCKET}/%zz%ff HTTP/1.1\r\nHost: {addr}\r\nOrigin: \u{fffd}\r\nConnection: close\r\n\r\n").into_bytes(),
+        format!("GET /{BUCKET}/k HTTP/1.1\r\nHost: {addr}\r\nOrigin: {ORIGIN}\r\n").into_bytes(),
+        (0..=255u8).cycle().take(8192).collect(),
+        format!("PUT /{BUCKET}/k HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000000000000\r\nConnection: close\r\n\r\n").into_bytes(),
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..400 {
+        let bytes = requests[i % requests.len()].clone();
+        tasks.spawn(send(addr, bytes));
+        if tasks.len() >= 100 {
+            let _ = tasks.join_next().await;
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rss_stays_bounded_under_repeated_hostile_rounds() {
+    let _serial = SERIAL.lock().await;
+    let server = start(|cfg| cfg.max_body_bytes = MIB as usize).await;
+    let addr = server.addr();
+    // Warm-up: allocator arenas, hyper buffers, the runtime's worker stacks.
+    hostile_round(addr).await;
+    hostile_round(addr).await;
+    let baseline = rss();
+    for _ in 0..5 {
+        hostile_round(addr).await;
+    }
+    let after = rss();
+    let growth = after.saturating_sub(baseline);
+    eprintln!(
+        "VmRSS baseline {} MiB, after 2000 hostile requests {} MiB (+{} KiB)",
+        baseline / MIB,
+        after / MIB,
+        growth / 1024
+    );
+    assert!(
+        growth < 32 * MIB,
+        "resident memory grew by {} MiB over 2000 hostile requests",
+        growth / MIB
+    );
+    server.shutdown().await;
+}
+
+/// Unauthenticated uploads are buffered in full before authentication.
+///
+/// Server bug (reported to the server owner): `service::handle` reads the whole request body
+/// (up to `max_body_bytes`, 64 MiB by default) *before* `auth::authenticate` runs, so any
+/// anonymous client can make the server hold `max_body_bytes` per open connection: 32
+/// connections streaming 8 MiB each pin ~256 MiB, and the count of connections is not bounded.
+/// S3 itself rejects a bad signature or anonymous write after the head. The fix is to
+/// authenticate (at least: reject requests that cannot be authorised, such as anonymous
+/// writes to a private bucket) from the head, before collecting the body, or to stream the
+/// body into the operation. Ignored until then so CI stays green; run with `--ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "server bug: anonymous request bodies are buffered before authentication"]
+async fn anonymous_uploads_are_not_buffered_before_authentication() {
+    let _serial = SERIAL.lock().await;
+    let server = start(|_| {}).await;
+    let addr = server.addr();
+    let baseline = rss();
+    let body = vec![b'x'; 8 * MIB as usize];
+    let mut peak = baseline;
+    let mut sockets = Vec::new();
+    for _ in 0..32 {
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "PUT /{BUCKET}/big HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            body.len() + 1
+        );
+        s.write_all(head.as_bytes()).await.expect("head");
+        // All but the last byte: the server keeps waiting for it, holding what it has read.
+        let _ = s.write_all(&body).await;
+        sockets.push(s);
+        peak = peak.max(rss());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    peak = peak.max(rss());
+    drop(sockets);
+    let growth = peak.saturating_sub(baseline);
+    eprintln!(
+        "VmRSS grew by {} MiB while 32 anonymous 8 MiB uploads were open",
+        growth / MIB
+    );
+    assert!(
+        growth < 64 * MIB,
+        "32 anonymous uploads to a private bucket pinned {} MiB",
+        growth / MIB
+    );
+    server.shutdown().await;
+}
