@@ -13,12 +13,14 @@
 //! - [`results`]: the one results model every report is rendered from.
 //! - [`report`]: Markdown, HTML, JUnit and JSON renderers.
 //! - [`browser`]: what a browser makes of a response (WHATWG Fetch CORS checks).
+//! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
 //! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
 
 pub mod browser;
 pub mod case;
 pub mod cli;
 pub mod cors;
+pub mod mutation;
 pub mod report;
 pub mod results;
 pub mod runner;
