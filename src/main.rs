@@ -40,7 +40,10 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
-        Command::Schema => Ok(print!("{}", s3cors::case::schema_json())).map(|()| cli::EXIT_OK),
+        Command::Schema => {
+            print!("{}", s3cors::case::schema_json());
+            Ok(cli::EXIT_OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
