@@ -10,6 +10,7 @@
 //! - [`check`]: the response side — §"CORS check", §"CORS-preflight fetch",
 //!   §"CORS-preflight cache" (Max-Age and browser caps), §"CORS filtered response".
 //! - [`verdict_for_exchange`]: the runner's entry point for one recorded request/response.
+//! - [`chromium`]: a real headless Chromium (via chromedriver) to cross-check all of the above.
 //!
 //! Reasons use the sentences of Chromium's console, because that is what users paste into
 //! search engines and bug reports.
@@ -18,6 +19,7 @@
 //! added after the first version carry `#[serde(default)]` so older results still load.
 
 pub mod check;
+pub mod chromium;
 pub mod request;
 
 pub use check::{
