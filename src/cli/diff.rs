@@ -44,7 +44,8 @@ pub struct Args {
     /// optionally one case-id filter (substring).
     #[arg(value_name = "RESULTS|CASES|FILTER")]
     pub words: Vec<String>,
-    /// Run live against these two targets (same forms as `s3cors run --target`).
+    /// Run live against these two targets (same forms as `s3cors run --target`, including
+    /// `NAME=TARGET` with per-target credentials; `aws` is refused: it needs `run`'s consent).
     #[arg(long = "target", value_name = "T")]
     pub targets: Vec<String>,
     /// Print only the ids of the cases that differ.
@@ -70,7 +71,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }
     } else {
         match live(&args)? {
-            Live::Done(a, b, cases) => (a, b, Some(cases)),
+            Live::Done(done) => {
+                let (a, b, cases) = *done;
+                (a, b, Some(cases))
+            }
             Live::Exit(code) => return Ok(code),
         }
     };
@@ -164,7 +168,7 @@ fn load_case_files(a: &TargetRun, b: &TargetRun) -> BTreeMap<String, Case> {
 }
 
 enum Live {
-    Done(TargetRun, TargetRun, BTreeMap<String, Case>),
+    Done(Box<(TargetRun, TargetRun, BTreeMap<String, Case>)>),
     Exit(u8),
 }
 
@@ -175,17 +179,21 @@ fn live(args: &Args) -> anyhow::Result<Live> {
         return Ok(Live::Exit(EXIT_USAGE));
     };
     let mut specs = Vec::new();
+    let mut names = Vec::new();
     for t in [ta, tb] {
-        match select::parse(t) {
-            Ok(s) => specs.push(s),
+        match select::parse_named(t) {
+            Ok((s, n)) => {
+                names.push(n.unwrap_or_else(|| s.name().to_string()));
+                specs.push(s);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return Ok(Live::Exit(EXIT_USAGE));
             }
         }
     }
-    let name_a = specs[0].name().to_string();
-    let mut name_b = specs[1].name().to_string();
+    let name_a = names[0].clone();
+    let mut name_b = names[1].clone();
     if name_b == name_a {
         name_b.push_str("-2");
     }
@@ -223,9 +231,16 @@ fn live(args: &Args) -> anyhow::Result<Live> {
         ..EndpointOptions::default()
     };
     let rt = runner::runtime()?;
+    let mut session = Session::new(RunMeta::default());
+    session.set_colour(false);
+    let ctx = select::BuildContext {
+        run_id: Some(session.run_id().clone()),
+        aws_confirmed: false,
+        cases: &cases,
+    };
     let mut built = Vec::new();
     for (spec, name) in specs.iter().zip([&name_a, &name_b]) {
-        match rt.block_on(select::build(spec, name, &opts)) {
+        match rt.block_on(select::build_with(spec, name, &opts, &ctx)) {
             Ok(b) => built.push(b),
             Err(e) => {
                 for b in &built {
@@ -236,8 +251,6 @@ fn live(args: &Args) -> anyhow::Result<Live> {
             }
         }
     }
-    let mut session = Session::new(RunMeta::default());
-    session.set_colour(false);
     for b in &built {
         rt.block_on(session.add_target(b.target.clone()));
     }
@@ -271,7 +284,7 @@ fn live(args: &Args) -> anyhow::Result<Live> {
         anyhow::bail!("internal: the session lost a target");
     };
     let by_id = cases.into_iter().map(|c| (c.id.clone(), c)).collect();
-    Ok(Live::Done(a, b, by_id))
+    Ok(Live::Done(Box::new((a, b, by_id))))
 }
 
 // ---------------------------------------------------------------------------------------
