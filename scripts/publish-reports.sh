@@ -1,0 +1,109 @@
+#!/bin/bash
+# Rebuild the published compatibility report in reports/ (see docs/reports.md):
+#   1. start every peer with the project's own scripts (scripts/peers/<peer>/start.sh PORT; installs on first use),
+#   2. run the whole corpus against the embedded server and all peers in ONE `s3cors run` (known deviations from
+#      expectations/<peer>.yaml applied), writing reports/{results.json,report.md,report.html,junit.xml},
+#   3. record each implementation's version (most peers do not say it in a Server header) and this script as the
+#      reproducing command, re-render, and split out one folder per target (reports/<target>/),
+#   4. stop every peer it started (also on failure or Ctrl-C).
+#
+# usage: scripts/publish-reports.sh [OUT_DIR=reports]
+# env:   PEERS="localstack:4566 s3rver:4568 ..." (default: all six below), PEERS_HOME (peer installs, see
+#        scripts/peers/README.md), S3CORS (binary; default target/release/s3cors, built if missing).
+# exit:  the `s3cors run` exit code (0 = every difference is a known deviation; 1 = a new deviation or a stale
+#        entry; 4 = a harness/target error), or 5 when a peer cannot be started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-reports}
+PEERS=${PEERS:-"localstack:4566 s3rver:4568 moto:5000 radosgw:7480 garage:3900 s3s-fs:8014"}
+S3CORS=${S3CORS:-target/release/s3cors}
+export PEERS_HOME=${PEERS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/s3-peers}
+
+if [ ! -x "$S3CORS" ]; then
+  echo "[publish] building $S3CORS" >&2
+  cargo build --release --quiet
+fi
+
+STARTED=()
+stop_all() {
+  local p
+  for p in "${STARTED[@]}"; do
+    scripts/peers/"${p%%:*}"/stop.sh "${p##*:}" >&2 || true
+  done
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+upper() { echo "$1" | tr 'a-z-' 'A-Z_'; }
+
+# version VAR: what the peer's own tooling says it is
+peer_version() {
+  case $1 in
+    localstack) echo "localstack-core $("$PEERS_HOME/localstack/venv/bin/pip" show localstack-core 2>/dev/null | sed -n 's/^Version: //p')" ;;
+    moto) echo "moto $("$PEERS_HOME/moto/venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p')" ;;
+    s3rver) echo "s3rver $(node -p "require('$PEERS_HOME/s3rver/node_modules/s3rver/package.json').version" 2>/dev/null)" ;;
+    radosgw) radosgw --version 2>/dev/null | sed -E 's/^ceph version ([^ ]+) \([0-9a-f]+\) ([a-z]+).*/ceph radosgw \1 (\2)/' ;;
+    garage) "$PEERS_HOME/garage/bin/garage" --version 2>/dev/null | head -1 ;;
+    s3s-fs) "$PEERS_HOME/s3s-fs/bin/s3s-fs" --version 2>/dev/null | head -1 ;;
+    *) echo "" ;;
+  esac
+}
+
+ARGS=(--target embedded)
+VERSIONS="embedded="
+for p in $PEERS; do
+  name=${p%%:*} port=${p##*:}
+  echo "[publish] starting $name on $port" >&2
+  env_out=$(scripts/peers/"$name"/start.sh "$port") || { echo "[publish] $name did not start" >&2; exit 5; }
+  STARTED+=("$p")
+  S3_ENDPOINT=$(sed -n 's/^S3_ENDPOINT=//p' <<<"$env_out")
+  N=$(upper "$name")
+  export "S3CORS_${N}_ACCESS_KEY_ID=$(sed -n 's/^AWS_ACCESS_KEY_ID=//p' <<<"$env_out")"
+  export "S3CORS_${N}_SECRET_ACCESS_KEY=$(sed -n 's/^AWS_SECRET_ACCESS_KEY=//p' <<<"$env_out")"
+  export "S3CORS_${N}_REGION=$(sed -n 's/^AWS_DEFAULT_REGION=//p' <<<"$env_out")"
+  if [ "$name" = garage ]; then
+    # Garage applies bucket CORS to preflights only for buckets made with its CLI (scripts/peers/garage/NOTES.md).
+    export S3CORS_GARAGE_CREATE_BUCKET_CMD="scripts/peers/garage/bucket.sh $port {bucket}"
+  fi
+  ARGS+=(--target "$name=endpoint=$S3_ENDPOINT")
+  VERSIONS+=$'\n'"$name=$(peer_version "$name")"
+done
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
+
+mkdir -p "$OUT"
+echo "[publish] $S3CORS run ${ARGS[*]} --report-dir $OUT" >&2
+set +e
+"$S3CORS" run "${ARGS[@]}" --report-dir "$OUT" --quiet --color never >"$OUT/run.log" 2>&1
+rc=$?
+set -e
+grep -E '^(results|warning|error)' "$OUT/run.log" >&2 || true
+
+# Versions and the reproducing command into results.json; one folder per target; re-render everything.
+VERSIONS=$VERSIONS OUT=$OUT python3 - <<'PY'
+import json, os
+out = os.environ["OUT"]
+path = os.path.join(out, "results.json")
+r = json.load(open(path))
+versions = dict(l.split("=", 1) for l in os.environ["VERSIONS"].splitlines() if "=" in l)
+for t in r["targets"]:
+    v = versions.get(t["info"]["name"], "").strip()
+    told = t["info"].get("version")
+    if v:
+        t["info"]["version"] = v + (f" (Server: {told})" if told and told not in v else "")
+r["command"] = "scripts/publish-reports.sh  # starts the peers, then: " + r["command"]
+json.dump(r, open(path, "w"), indent=2)
+open(path, "a").write("\n")
+for t in r["targets"]:
+    d = os.path.join(out, t["info"]["name"])
+    os.makedirs(d, exist_ok=True)
+    one = dict(r, targets=[t])
+    with open(os.path.join(d, "results.json"), "w") as f:
+        json.dump(one, f, indent=2)
+        f.write("\n")
+PY
+"$S3CORS" report "$OUT/results.json" >&2
+for d in "$OUT"/*/; do
+  [ -f "$d/results.json" ] && "$S3CORS" report "$d/results.json" >&2
+done
+echo "[publish] done: $OUT/report.md (s3cors run exit $rc)" >&2
+exit $rc
