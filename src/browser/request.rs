@@ -14,7 +14,9 @@ use std::str::FromStr;
 ///
 /// Only `include` changes the CORS checks; `same-origin` (the `fetch()` default and what
 /// `<img crossorigin>` uses) behaves like `omit` for a cross-origin request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Credentials {
     Omit,

@@ -194,6 +194,10 @@ pub struct RequestSpec {
     /// path | virtual (default: the target's).
     #[serde(default)]
     pub addressing: Option<Addressing>,
+    /// The credentials mode of the page's request, for the browser verdict only (nothing on
+    /// the wire says it): omit | same-origin | include (default: same-origin, `fetch()`'s).
+    #[serde(default)]
+    pub credentials: Option<crate::browser::Credentials>,
 }
 
 /// Options of a GetBucketCors / DeleteBucketCors call.

@@ -372,6 +372,7 @@ fn mutation_case(
             body: None,
             auth: None,
             addressing: None,
+            credentials: None,
         })
     };
     let mut tags = vec![TAG.to_string(), "mutation".to_string(), v.severity.tag()];

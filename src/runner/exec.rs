@@ -446,6 +446,8 @@ async fn run_steps(
             }
         };
         let rendered = compare::render(&step.expect, &resp, bucket);
+        (result.browser, result.expected_browser) =
+            super::browser::step_verdicts(step, &req.method, &wire.headers, &resp, bucket);
         result.response = Some(resp);
         result.passed = rendered.matches();
         if !rendered.matches() {

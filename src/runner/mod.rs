@@ -27,6 +27,7 @@
 //! # let _ = (conclusion, results); Ok(()) }
 //! ```
 
+pub mod browser;
 pub mod compare;
 pub mod exec;
 pub mod probe;
@@ -321,6 +322,7 @@ impl Session {
             } => (Some(*s), Some(*l), None),
             _ => (None, None, None),
         };
+        let browser_equivalent = browser::case_equivalent(&steps);
         let result = CaseResult {
             case: case.id.clone(),
             title: case.title.clone(),
@@ -335,7 +337,7 @@ impl Session {
             diff,
             steps,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            browser_equivalent: None,
+            browser_equivalent,
         };
         if let Ok(mut r) = self.results.lock()
             && let Some(list) = r.get_mut(ti)
