@@ -34,7 +34,8 @@ fn bucket_commands_replace_create_and_delete_bucket() {
         eprintln!("skipped: no curl");
         return;
     }
-    let loaded = s3cors::case::load_paths(&[PathBuf::from("cases/preflight/allowed-full-headers.yaml")]);
+    let loaded =
+        s3cors::case::load_paths(&[PathBuf::from("cases/preflight/allowed-full-headers.yaml")]);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let case = loaded.cases[0].clone();
     let rt = runner::runtime().unwrap();

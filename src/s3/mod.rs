@@ -5,4 +5,4 @@
 
 mod error;
 
-pub use error::{S3Error, escape_xml, parse_error_body, ParsedError};
+pub use error::{ParsedError, S3Error, escape_xml, parse_error_body};
