@@ -13,6 +13,10 @@
 //! - [`junit`]: `junit.xml` for CI systems (one `<testsuite>` per target).
 //! - [`json`]: `results.json` itself, pretty-printed.
 //! - [`github`]: the GitHub Actions step summary and `::error` annotations.
+//! - [`levels`]: the browser level (same browser verdict as Amazon S3?) next to exact
+//!   conformance, and the cases where the two disagree.
+//! - [`security`]: the origin-mutation pack's cases (tag `security`), kept out of the matrix
+//!   and reported as security findings by severity.
 //! - [`expectations`]: per-target known deviations (`expectations/<target>.yaml`), applied
 //!   to results before they are rendered, and the run's exit code.
 //!
@@ -24,9 +28,11 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod levels;
 pub mod markdown;
 #[doc(hidden)]
 pub mod sample;
+pub mod security;
 mod text;
 
 use std::collections::BTreeMap;
@@ -291,12 +297,13 @@ pub struct Matrix {
 }
 
 impl Matrix {
-    /// Builds the matrix of a run.
+    /// Builds the matrix of a run: every case except the security cases, which reports show
+    /// in their own section (see [`security`]).
     pub fn of(results: &RunResults) -> Matrix {
         let mut by_group: BTreeMap<&str, Vec<Tally>> = BTreeMap::new();
         let n = results.targets.len();
         for (ti, target) in results.targets.iter().enumerate() {
-            for case in &target.cases {
+            for case in security::ordinary_cases(target) {
                 let row = by_group
                     .entry(group_of(&case.case))
                     .or_insert_with(|| vec![Tally::default(); n]);
@@ -395,6 +402,13 @@ mod tests {
             r.targets[0].cases.len(),
             "totals cover every case"
         );
+    }
+
+    #[test]
+    fn matrix_leaves_security_cases_out() {
+        let m = Matrix::of(&sample::sample_with_security());
+        assert!(!m.groups.iter().any(|g| g == "mutation"));
+        assert_eq!(m.totals[1].total(), 4);
     }
 
     #[test]

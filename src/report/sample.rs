@@ -4,6 +4,7 @@
 //!
 //! Not part of the stable API.
 
+use crate::browser::{PreflightInfo, Verdict, VerdictKind};
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, StepResult, TargetRun};
 use crate::target::{Capabilities, S3Response, TargetInfo, WireRequest};
 
@@ -78,7 +79,11 @@ fn failed(mut c: CaseResult, diff: &str) -> CaseResult {
     c.failed_step = Some(0);
     c.failed_line = Some(14);
     c.diff = Some(diff.to_string());
+    let request = c.steps.first().map(|s| s.request.clone());
     c.steps = vec![step("OPTIONS image.jpg", 12, false, Some(diff))];
+    if let (Some(request), Some(s)) = (request, c.steps.first_mut()) {
+        s.request = request;
+    }
     c
 }
 
@@ -87,14 +92,61 @@ fn with_reason(mut c: CaseResult, reason: &str) -> CaseResult {
     c
 }
 
-/// Two targets (`embedded`, `moto`) and every outcome:
+/// The Chromium console reason of the blocked preflight in the sample.
+pub const WILDCARD_REASON: &str = "Response to preflight request doesn't pass access control \
+    check: The value of the 'Access-Control-Allow-Origin' header in the response must not be \
+    the wildcard '*' when the request's credentials mode is 'include'.";
+
+/// An accepted preflight for `GET, HEAD`.
+pub fn preflight_allowed() -> Verdict {
+    Verdict {
+        allowed: true,
+        kind: VerdictKind::Preflight,
+        needs_preflight: true,
+        preflight: Some(Box::new(PreflightInfo {
+            allowed_methods: vec!["GET".into(), "HEAD".into()],
+            allowed_headers: Vec::new(),
+            max_age_header: Some("3000".into()),
+            max_age_seconds: 3000,
+            chromium_cache_seconds: 3000,
+            firefox_cache_seconds: 3000,
+        })),
+        ..Verdict::default()
+    }
+}
+
+/// A refused preflight with `reason`.
+pub fn preflight_blocked(reason: &str) -> Verdict {
+    Verdict {
+        allowed: false,
+        reason: reason.to_string(),
+        kind: VerdictKind::Preflight,
+        needs_preflight: true,
+        ..Verdict::default()
+    }
+}
+
+/// Sets the browser verdicts of every step (`actual`, `expected`) and the case's level.
+fn verdicts(mut c: CaseResult, actual: Verdict, expected: Verdict) -> CaseResult {
+    c.browser_equivalent = Some(actual.browser_equivalent(&expected));
+    for s in &mut c.steps {
+        s.browser = Some(actual.clone());
+        s.expected_browser = Some(expected.clone());
+    }
+    c
+}
+
+/// Two targets (`embedded`, `moto`) and every outcome, with browser levels:
 ///
-/// | case                              | embedded    | moto              |
-/// |-----------------------------------|-------------|-------------------|
-/// | config-api/put-get-round-trip     | pass        | unsupported       |
-/// | preflight/allowed-origin          | pass        | known deviation   |
-/// | preflight/vary-all-three          | fail (diff) | fail (diff)       |
-/// | validation/two-wildcards          | error       | stale expectation |
+/// | case                              | embedded            | moto                          |
+/// |-----------------------------------|---------------------|-------------------------------|
+/// | config-api/put-get-round-trip     | pass, —             | unsupported, —                |
+/// | preflight/allowed-origin          | pass, same          | known deviation, differs      |
+/// | preflight/vary-all-three          | fail (diff), same   | fail (diff), same             |
+/// | validation/two-wildcards          | error, —            | stale expectation, differs    |
+///
+/// (`—`: not compared; the stale case's verdicts are synthetic, so that the crossing "passes
+/// exact but differs in a browser" has something to show.)
 pub fn sample_results() -> RunResults {
     let embedded = TargetRun {
         info: TargetInfo {
@@ -111,14 +163,22 @@ pub fn sample_results() -> RunResults {
                 "PutBucketCors then GetBucketCors returns the same rules",
                 Outcome::Pass,
             ),
-            case(
-                "preflight/allowed-origin",
-                "Preflight from an allowed origin gets the matched rule's headers",
-                Outcome::Pass,
+            verdicts(
+                case(
+                    "preflight/allowed-origin",
+                    "Preflight from an allowed origin gets the matched rule's headers",
+                    Outcome::Pass,
+                ),
+                preflight_allowed(),
+                preflight_allowed(),
             ),
-            failed(
-                case("preflight/vary-all-three", HOSTILE_TITLE, Outcome::Fail),
-                FAIL_DIFF,
+            verdicts(
+                failed(
+                    case("preflight/vary-all-three", HOSTILE_TITLE, Outcome::Fail),
+                    FAIL_DIFF,
+                ),
+                preflight_allowed(),
+                preflight_allowed(),
             ),
             with_reason(
                 case(
@@ -151,28 +211,42 @@ pub fn sample_results() -> RunResults {
                 ),
                 "bucket-cors: PutBucketCors answered NotImplemented",
             ),
-            with_reason(
-                failed(
-                    case(
-                        "preflight/allowed-origin",
-                        "Preflight from an allowed origin gets the matched rule's headers",
-                        Outcome::KnownDeviation,
+            verdicts(
+                with_reason(
+                    failed(
+                        case(
+                            "preflight/allowed-origin",
+                            "Preflight from an allowed origin gets the matched rule's headers",
+                            Outcome::KnownDeviation,
+                        ),
+                        KNOWN_DIFF,
                     ),
-                    KNOWN_DIFF,
+                    "moto answers * instead of echoing the origin (https://github.com/getmoto/moto/issues/8410)",
                 ),
-                "moto answers * instead of echoing the origin (https://github.com/getmoto/moto/issues/8410)",
+                preflight_blocked(WILDCARD_REASON),
+                preflight_allowed(),
             ),
-            failed(
-                case("preflight/vary-all-three", HOSTILE_TITLE, Outcome::Fail),
-                "-Vary: Origin\n+Vary: *\n",
-            ),
-            with_reason(
-                case(
-                    "validation/two-wildcards",
-                    "Two wildcards in AllowedOrigin are rejected",
-                    Outcome::StaleExpectation,
+            verdicts(
+                failed(
+                    case("preflight/vary-all-three", HOSTILE_TITLE, Outcome::Fail),
+                    "-Vary: Origin\n+Vary: *\n",
                 ),
-                "listed in expectations/moto.yaml:4 as a known deviation, but passed",
+                preflight_allowed(),
+                preflight_allowed(),
+            ),
+            verdicts(
+                with_reason(
+                    case(
+                        "validation/two-wildcards",
+                        "Two wildcards in AllowedOrigin are rejected",
+                        Outcome::StaleExpectation,
+                    ),
+                    "listed in expectations/moto.yaml:4 as a known deviation, but passed",
+                ),
+                preflight_allowed(),
+                preflight_blocked(
+                    "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+                ),
             ),
         ],
     };
@@ -184,4 +258,91 @@ pub fn sample_results() -> RunResults {
         command: "s3cors run --target embedded --target endpoint=http://127.0.0.1:5000".into(),
         targets: vec![embedded, moto],
     }
+}
+
+/// A security (origin-mutation) case like those `crate::mutation` generates.
+fn mutation(variant: &str, severity: &str, origin: &str, outcome: Outcome) -> CaseResult {
+    let id = format!("mutation/actual/get-match-wildcard/{variant}");
+    let mut c = case(
+        &id,
+        &format!(
+            "[{severity}] {origin} must be answered as S3 does for AllowedOrigin `https://*.example.com`"
+        ),
+        outcome,
+    );
+    c.file = "cases/actual/get-match-wildcard.yaml".into();
+    c.tags = vec![
+        "security".into(),
+        "mutation".into(),
+        format!("severity:{severity}"),
+        "actual".into(),
+    ];
+    for s in &mut c.steps {
+        if let Some(h) = s.request.headers.first_mut() {
+            h.1 = origin.to_string();
+        }
+    }
+    c
+}
+
+/// [`sample_results`] plus three origin-mutation cases per target:
+///
+/// | case (variant, severity)        | embedded | moto                                    |
+/// |---------------------------------|----------|-----------------------------------------|
+/// | suffix-domain (high)            | pass     | fail: granted (browser verdicts)        |
+/// | scheme-downgrade (medium)       | pass     | known deviation: granted (from the diff) |
+/// | arbitrary-subdomain (medium)    | pass     | fail: refused where S3 grants           |
+pub fn sample_with_security() -> RunResults {
+    let mut r = sample_results();
+    let suffix = "https://app.example.com.evil-s3cors.test";
+    let downgrade = "http://app.example.com";
+    let subdomain = "https://evil.example.com";
+    for (ti, t) in r.targets.iter_mut().enumerate() {
+        if ti == 0 {
+            for (v, sev, o) in [
+                ("suffix-domain", "high", suffix),
+                ("scheme-downgrade", "medium", downgrade),
+                ("arbitrary-subdomain", "medium", subdomain),
+            ] {
+                t.cases.push(mutation(v, sev, o, Outcome::Pass));
+            }
+            continue;
+        }
+        let granted = format!(
+            "--- expected\n+++ actual\n status: 200\n+access-control-allow-origin: {suffix}\n"
+        );
+        t.cases.push(verdicts(
+            failed(
+                mutation("suffix-domain", "high", suffix, Outcome::Fail),
+                &granted,
+            ),
+            preflight_allowed(),
+            preflight_blocked(
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+            ),
+        ));
+        t.cases.push(with_reason(
+            failed(
+                mutation(
+                    "scheme-downgrade",
+                    "medium",
+                    downgrade,
+                    Outcome::KnownDeviation,
+                ),
+                &format!("+access-control-allow-origin: {downgrade}\n"),
+            ),
+            "moto ignores the scheme of AllowedOrigin",
+        ));
+        t.cases.push(verdicts(
+            failed(
+                mutation("arbitrary-subdomain", "medium", subdomain, Outcome::Fail),
+                &format!("-access-control-allow-origin: {subdomain}\n"),
+            ),
+            preflight_blocked(
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
+            ),
+            preflight_allowed(),
+        ));
+    }
+    r
 }
