@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use super::levels::{self, BrowserLevel};
+use super::security::{self, FindingKind, SecuritySummary};
 use super::text::{html_line, md_code, md_fence, md_inline};
 use super::{Matrix, Tally, case_diff, deciding_curl, short_label};
 use crate::results::{CaseResult, Outcome, RunResults, TargetRun};
@@ -21,6 +23,10 @@ pub fn render(results: &RunResults) -> String {
     out.push_str(&targets_table(results));
     out.push_str("\n## Matrix\n\n");
     out.push_str(&matrix(results));
+    out.push_str("\n## Browser level\n\n");
+    out.push_str(&browser_level(results));
+    out.push_str("\n## Security findings (origin mutations)\n\n");
+    out.push_str(&security_findings(results));
     out.push_str("\n## Differences\n\n");
     out.push_str(&differences(results));
     out
@@ -33,6 +39,12 @@ pub fn render_summary(results: &RunResults) -> String {
     out.push_str(&provenance(results));
     out.push('\n');
     out.push_str(&matrix(results));
+    out.push_str("\n#### Browser level\n\n");
+    out.push_str(&browser_table(results));
+    if security::any_security(results) {
+        out.push_str("\n#### Security findings (origin mutations)\n\n");
+        out.push_str(&security_table(results));
+    }
     out
 }
 
@@ -163,6 +175,9 @@ fn differences(r: &RunResults) -> String {
     let mut out = String::new();
     let mut any = false;
     for (id, first) in super::case_index(r) {
+        if security::is_security(first) {
+            continue;
+        }
         let rows: Vec<(&TargetRun, &CaseResult)> = r
             .targets
             .iter()
@@ -192,8 +207,195 @@ fn differences(r: &RunResults) -> String {
     out
 }
 
+/// The browser-level table (targets × equivalent / differs / not compared, and the two
+/// crossings with exact conformance) and its legend.
+pub fn browser_table(r: &RunResults) -> String {
+    let mut out = String::from(
+        "| Target | Browser-equivalent | Differs | Not compared | Fails exact, same in a browser \
+         | Passes exact, differs in a browser |\n|---|---|---|---|---|---|\n",
+    );
+    for t in &r.targets {
+        let l = BrowserLevel::of(t);
+        let _ = writeln!(
+            out,
+            "| **{}** | {} | {} | {} | {} | {} |",
+            md_inline(&t.info.name),
+            if l.compared() > 0 && l.differs == 0 {
+                format!("✅ {}", l.equivalent)
+            } else {
+                l.equivalent.to_string()
+            },
+            if l.differs > 0 {
+                format!("❌ {}", l.differs)
+            } else {
+                "0".into()
+            },
+            l.not_compared,
+            l.fails_exact_but_equivalent.len(),
+            l.passes_exact_but_differs.len(),
+        );
+    }
+    out
+}
+
+fn browser_level(r: &RunResults) -> String {
+    let mut out = String::from(
+        "Whether a browser makes the same decision as with Amazon S3 for the same request \
+         (allowed or blocked, and which response headers a script can read), whatever the exact \
+         headers. Not compared: no cross-origin request, an expectation that does not pin the \
+         whole CORS surface, or a case that did not run to a verdict (unsupported, skipped, \
+         error). Security cases are counted in their own section.\n\n",
+    );
+    out.push_str(&browser_table(r));
+    for t in &r.targets {
+        let l = BrowserLevel::of(t);
+        for (cases, what) in [
+            (
+                &l.fails_exact_but_equivalent,
+                "fails exact conformance but is browser-equivalent",
+            ),
+            (
+                &l.passes_exact_but_differs,
+                "passes exact conformance but a browser decides differently",
+            ),
+        ] {
+            if cases.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n<details><summary><b>{}</b>: {} case(s) {what}</summary>\n",
+                html_line(&t.info.name),
+                cases.len()
+            );
+            for c in cases {
+                let _ = writeln!(
+                    out,
+                    "- {} ({}) — {}",
+                    md_code(&c.case),
+                    c.outcome.0.label(),
+                    md_inline(&c.title)
+                );
+            }
+            out.push_str("\n</details>\n");
+        }
+    }
+    out
+}
+
+/// The per-target security table: checked, as S3, wrongly granted by severity, stricter,
+/// other differences, not run.
+pub fn security_table(r: &RunResults) -> String {
+    let mut out = String::from(
+        "| Target | Checked | As Amazon S3 | Wrongly granted | high | medium | low \
+         | Refused where S3 grants | Headers differ | Not run |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for t in &r.targets {
+        let s = SecuritySummary::of(t);
+        let granted = s.count(FindingKind::Granted);
+        let by = s.granted_by_severity();
+        let _ = writeln!(
+            out,
+            "| **{}** | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            md_inline(&t.info.name),
+            s.total,
+            s.as_s3,
+            if granted > 0 {
+                format!("⚠️ **{granted}**")
+            } else {
+                "0".into()
+            },
+            by[0].1,
+            by[1].1,
+            by[2].1,
+            s.count(FindingKind::Refused),
+            s.count(FindingKind::HeadersDiffer),
+            s.not_run,
+        );
+    }
+    out
+}
+
+fn security_findings(r: &RunResults) -> String {
+    if !security::any_security(r) {
+        return "No security cases in this run (the origin-mutation pack, tag `security`, was \
+                not run).\n"
+            .into();
+    }
+    let mut out = String::from(
+        "The origin-mutation pack (cases tagged `security`, ids `mutation/<source case>/<variant>`) \
+         sends the hostile `Origin` values CORS scanners try and expects Amazon S3's answer. A \
+         target that **grants** an origin S3 refuses lets that site's pages read the bucket: \
+         those are the findings, by severity (high: an attacker-controlled site is granted with \
+         credentials; medium: a scheme downgrade or an arbitrary subdomain; low: `null` and \
+         origins no browser sends). These cases are not in the matrix above; known deviations \
+         among them are still findings.\n\n",
+    );
+    out.push_str(&security_table(r));
+    for t in &r.targets {
+        let s = SecuritySummary::of(t);
+        if s.findings.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n### {}\n", md_inline(&t.info.name));
+        for kind in [
+            FindingKind::Granted,
+            FindingKind::Refused,
+            FindingKind::HeadersDiffer,
+        ] {
+            let found: Vec<_> = s.of_kind(kind).collect();
+            if found.is_empty() {
+                continue;
+            }
+            let heading = match kind {
+                FindingKind::Granted => "Hostile origins granted where Amazon S3 refuses them",
+                FindingKind::Refused => {
+                    "Origins refused where Amazon S3 grants them (stricter; not a vulnerability)"
+                }
+                FindingKind::HeadersDiffer => "Same decision as Amazon S3, different headers",
+            };
+            let _ = writeln!(
+                out,
+                "{heading}:\n\n| Severity | Variant | Origin | Case | Outcome |\n|---|---|---|---|---|"
+            );
+            for f in &found {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    f.severity.map(|s| s.as_str()).unwrap_or("—"),
+                    md_code(f.variant),
+                    f.origin.map(md_code).unwrap_or_else(|| "—".into()),
+                    md_code(&f.case.case),
+                    f.case.outcome.0.label(),
+                );
+            }
+            out.push('\n');
+            for f in &found {
+                out.push_str(&case_details_labelled(t, f.case, Some(f.variant)));
+            }
+        }
+    }
+    out
+}
+
 fn case_details(t: &TargetRun, c: &CaseResult) -> String {
+    case_details_labelled(t, c, None)
+}
+
+/// [`case_details`] with an optional label in front of the summary (a mutation's variant,
+/// where several findings share one case file).
+fn case_details_labelled(t: &TargetRun, c: &CaseResult, label: Option<&str>) -> String {
     let mut out = String::new();
+    if let Some(label) = label {
+        let _ = write!(
+            out,
+            "<details><summary><code>{}</code> on ",
+            html_line(label)
+        );
+    } else {
+        out.push_str("<details><summary>");
+    }
     let location = match c.failed_line {
         Some(line) => format!("{}:{line}", c.file),
         None => c.file.clone(),
@@ -202,7 +404,7 @@ fn case_details(t: &TargetRun, c: &CaseResult) -> String {
     // as HTML, on one line (a blank line would end the block).
     let _ = writeln!(
         out,
-        "<details><summary><b>{}</b>: {} — {}</summary>\n",
+        "<b>{}</b>: {} — {}</summary>\n",
         html_line(&t.info.name),
         c.outcome.0.label(),
         html_line(&location),
@@ -217,12 +419,39 @@ fn case_details(t: &TargetRun, c: &CaseResult) -> String {
         out.push_str(&md_fence("diff", diff));
         out.push('\n');
     }
+    out.push_str(&browser_details(c));
     if let Some(curl) = deciding_curl(c) {
         out.push_str("Replay:\n\n");
         out.push_str(&md_fence("sh", curl));
         out.push('\n');
     }
     out.push_str("</details>\n\n");
+    out
+}
+
+/// The browser level of one case in the details: one line, plus each step whose verdict
+/// differs (Amazon S3's, then the target's).
+fn browser_details(c: &CaseResult) -> String {
+    let status = levels::browser_status(c);
+    if status.is_none() {
+        return String::new();
+    }
+    let mut out = format!("Browser level: {}.\n\n", levels::status_label(status));
+    let differing = levels::differing_steps(c);
+    for &(i, s, expected, actual) in &differing {
+        let _ = writeln!(
+            out,
+            "- step {} {} (line {}):\n  - Amazon S3: {}\n  - this target: {}",
+            i + 1,
+            md_inline(&s.label),
+            s.line,
+            md_inline(&levels::verdict_line(expected)),
+            md_inline(&levels::verdict_line(actual)),
+        );
+    }
+    if !differing.is_empty() {
+        out.push('\n');
+    }
     out
 }
 
@@ -300,10 +529,86 @@ mod tests {
             md.matches("</details>").count()
         );
         assert_eq!(
-            md.matches("<details>").count(),
+            diffs.matches("<details>").count(),
             6,
             "6 non-pass case×target results"
         );
+        // The browser level of each detailed case, with both verdicts where they differ.
+        assert!(diffs.contains("Browser level: same verdict as Amazon S3."));
+        assert!(diffs.contains(
+            "Browser level: different verdict from Amazon S3.\n\n- step 1 OPTIONS image.jpg (line 12):\n  \
+             - Amazon S3: allowed (preflight); methods GET, HEAD\n  \
+             - this target: blocked (preflight): Response to preflight request"
+        ));
+    }
+
+    #[test]
+    fn browser_level_table_and_crossings() {
+        let md = render(&sample_results());
+        let section = md
+            .split("## Browser level")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_default();
+        assert!(section.contains(
+            "| Target | Browser-equivalent | Differs | Not compared | Fails exact, same in a browser | Passes exact, differs in a browser |"
+        ));
+        assert!(section.contains("| **embedded** | ✅ 2 | 0 | 2 | 1 | 0 |"));
+        assert!(section.contains("| **moto** | 1 | ❌ 2 | 1 | 1 | 1 |"));
+        assert!(section.contains(
+            "<details><summary><b>embedded</b>: 1 case(s) fails exact conformance but is browser-equivalent</summary>"
+        ));
+        assert!(section.contains("- `preflight/vary-all-three` (fail) — Vary &lt;script&gt;"));
+        assert!(section.contains(
+            "<b>moto</b>: 1 case(s) passes exact conformance but a browser decides differently"
+        ));
+        assert!(section.contains("- `validation/two-wildcards` (stale expectation)"));
+        let matrix_at = md.find("## Matrix").unwrap_or(usize::MAX);
+        let browser_at = md.find("## Browser level").unwrap_or(0);
+        assert!(
+            matrix_at < browser_at,
+            "the browser level follows the matrix"
+        );
+    }
+
+    #[test]
+    fn security_findings_have_their_own_section() {
+        let plain = render(&sample_results());
+        assert!(plain.contains("No security cases in this run"));
+
+        let md = render(&crate::report::sample::sample_with_security());
+        let section = md
+            .split("## Security findings (origin mutations)")
+            .nth(1)
+            .and_then(|s| s.split("\n## Differences").next())
+            .unwrap_or_default();
+        assert!(section.contains("| **embedded** | 3 | 3 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"));
+        assert!(section.contains("| **moto** | 3 | 0 | ⚠️ **2** | 1 | 1 | 0 | 1 | 0 | 0 |"));
+        assert!(section.contains("### moto"));
+        assert!(!section.contains("### embedded"));
+        assert!(section.contains(
+            "| high | `suffix-domain` | `https://app.example.com.evil-s3cors.test` | \
+             `mutation/actual/get-match-wildcard/suffix-domain` | fail |"
+        ));
+        assert!(section.contains(
+            "| medium | `scheme-downgrade` | `http://app.example.com` | \
+             `mutation/actual/get-match-wildcard/scheme-downgrade` | known deviation |"
+        ));
+        assert!(section.contains("Origins refused where Amazon S3 grants them"));
+        assert!(section.contains(
+            "<details><summary><code>scheme-downgrade</code> on <b>moto</b>: known deviation — \
+             cases/actual/get-match-wildcard.yaml:14</summary>"
+        ));
+        // Kept out of the matrix and the ordinary differences.
+        let matrix = md.split("## Matrix").nth(1).unwrap_or_default();
+        let matrix = matrix.split("## Browser level").next().unwrap_or_default();
+        assert!(!matrix.contains("mutation"));
+        let diffs = md.split("\n## Differences").nth(1).unwrap_or_default();
+        assert!(!diffs.contains("mutation/"));
+        // The step summary carries the security table too.
+        let summary = render_summary(&crate::report::sample::sample_with_security());
+        assert!(summary.contains("#### Security findings (origin mutations)"));
+        assert!(summary.contains("#### Browser level"));
     }
 
     #[test]
