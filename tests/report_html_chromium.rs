@@ -214,4 +214,56 @@ fn chromium_opens_a_known_deviation_with_its_reason() {
     assert!(panel.contains("known deviation"));
     assert!(panel.contains("moto answers * instead of echoing the origin"));
     assert!(panel.contains("href=\"https://github.com/getmoto/moto/issues/8410\""));
+    // Both browser verdicts, side by side.
+    assert!(panel.contains("Browser level: different verdict from Amazon S3"));
+    assert!(panel.contains(
+        "<tr><th scope=\"row\">Verdict</th><td>allowed (preflight)</td><td>blocked (preflight)</td></tr>"
+    ), "{panel}");
+}
+
+#[test]
+fn chromium_renders_browser_level_and_security_findings() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let scratch = Scratch::new("security");
+    let page = scratch.0.join("report.html");
+    std::fs::write(&page, html::render(&sample::sample_with_security())).expect("write report");
+
+    // The finding's link is the deep link a user clicks in the security table.
+    let key = "moto/mutation/actual/get-match-wildcard/suffix-domain";
+    let url = format!("file://{}#open={}", page.display(), encode_component(key));
+    let dom = dump_dom(&chromium, &url, &scratch.0);
+    assert!(
+        dom.contains("data-js=\"ready\""),
+        "the page script did not finish"
+    );
+
+    let browser = between(&dom, "<table id=\"browser\">", "</table>");
+    assert_eq!(
+        between(browser, "<tbody>", "</tbody>")
+            .matches("<tr")
+            .count(),
+        2
+    );
+    let security = between(&dom, "<table id=\"security\">", "</table>");
+    assert!(security.contains("⚠ 2"), "{security}");
+    let findings = between(&dom, "<table class=\"findings\">", "</table>");
+    assert!(findings.contains(&format!("href=\"#open={}\"", encode_component(key))));
+
+    // Security cases stay out of the matrix.
+    let matrix = between(&dom, "<table id=\"matrix\">", "</table>");
+    assert_eq!(
+        between(matrix, "<tbody>", "</tbody>")
+            .matches("<tr")
+            .count(),
+        3
+    );
+
+    let panel = between(&dom, "<aside id=\"panel\"", "</aside>");
+    assert!(panel.contains(&format!("data-open=\"{key}\"")), "{panel}");
+    assert!(panel.contains("Security case (origin mutation), severity high."));
+    assert!(
+        panel.contains("+access-control-allow-origin: https://app.example.com.evil-s3cors.test")
+    );
 }

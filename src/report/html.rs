@@ -14,8 +14,11 @@
 
 use std::fmt::Write as _;
 
+use super::levels::{self, BrowserLevel};
+use super::security::{self, FindingKind, SecuritySummary};
 use super::text::{html as h, html_linkified};
 use super::{ALL_OUTCOMES, Matrix, Tally, case_diff, case_index, find_case, short_label, symbol};
+use crate::browser::Verdict;
 use crate::results::{CaseResult, Outcome, RunResults, StepResult};
 
 /// Longest body shown per request/response; bodies are evidence, not the point.
@@ -46,6 +49,8 @@ pub fn render(r: &RunResults) -> String {
     header(&mut out, r);
     targets(&mut out, r);
     matrix(&mut out, r);
+    browser_section(&mut out, r);
+    security_section(&mut out, r);
     cases(&mut out, r);
     out.push_str(
         "<aside id=\"panel\" hidden tabindex=\"-1\" aria-labelledby=\"panel-title\">\n\
@@ -184,6 +189,23 @@ fn matrix(out: &mut String, r: &RunResults) {
             tally_cell(total)
         );
     }
+    out.push_str("</tr>\n<tr class=\"browser-row\"><th scope=\"row\">Browser-equivalent</th>");
+    for t in &r.targets {
+        let l = BrowserLevel::of(t);
+        let class = match (l.compared(), l.differs) {
+            (0, _) => "bl-none",
+            (_, 0) => "bl-same",
+            _ => "bl-differs",
+        };
+        let _ = write!(
+            out,
+            "<td class=\"{class}\">🌐 <span class=\"ratio\">{}/{}</span>\
+             <span class=\"marks\">{} not compared</span></td>",
+            l.equivalent,
+            l.compared(),
+            l.not_compared
+        );
+    }
     out.push_str("</tr></tfoot>\n</table>\n<p class=\"legend\">");
     for o in ALL_OUTCOMES {
         out.push_str(&badge(o));
@@ -193,8 +215,167 @@ fn matrix(out: &mut String, r: &RunResults) {
         "<br><b>fail</b>: differs from Amazon S3 · <b>stale expectation</b>: listed as a known \
          deviation but passed · <b>known deviation</b>: listed in <code>expectations/</code> · \
          <b>unsupported</b>: the target lacks a capability · <b>error</b>: the harness or the \
-         target broke.</p>\n</section>\n",
+         target broke. <b>Browser-equivalent</b>: cases where a browser decides as with Amazon \
+         S3, of those compared (see <a href=\"#browser-section\">Browser level</a>).</p>\n\
+         </section>\n",
     );
+}
+
+/// A link that opens a case's panel through the page's `#open=` deep link.
+fn open_link(target: &str, case: &str, text: &str) -> String {
+    format!(
+        "<a class=\"open\" href=\"#open={}\">{}</a>",
+        h(&encode_component(&format!("{target}/{case}"))),
+        text
+    )
+}
+
+/// Percent-encodes like `encodeURIComponent` (the page decodes with `decodeURIComponent`).
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn browser_section(out: &mut String, r: &RunResults) {
+    out.push_str(
+        "<section id=\"browser-section\">\n<h2>Browser level</h2>\n\
+         <p class=\"hint\">Whether a browser makes the same decision as with Amazon S3 for the \
+         same request (allowed or blocked, and which response headers a script can read), \
+         whatever the exact headers. Not compared: no cross-origin request, an expectation that \
+         does not pin the whole CORS surface, or a case that did not run to a verdict.</p>\n\
+         <table id=\"browser\">\n<thead><tr><th>Target</th><th>Browser-equivalent</th>\
+         <th>Differs</th><th>Not compared</th><th>Fails exact, same in a browser</th>\
+         <th>Passes exact, differs in a browser</th></tr></thead>\n<tbody>\n",
+    );
+    for t in &r.targets {
+        let l = BrowserLevel::of(t);
+        let list = |cases: &[&CaseResult]| {
+            if cases.is_empty() {
+                return "0".to_string();
+            }
+            let items: Vec<String> = cases
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<li>{}</li>",
+                        open_link(
+                            &t.info.name,
+                            &c.case,
+                            &format!("<code>{}</code> ({})", h(&c.case), c.outcome.0.label())
+                        )
+                    )
+                })
+                .collect();
+            format!(
+                "{}<ul class=\"crossing\">{}</ul>",
+                cases.len(),
+                items.concat()
+            )
+        };
+        let _ = writeln!(
+            out,
+            "<tr data-target=\"{name}\"><th scope=\"row\">{name}</th><td class=\"{}\">{}</td>\
+             <td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if l.equivalent > 0 { "bl-same" } else { "" },
+            l.equivalent,
+            if l.differs > 0 { "bl-differs" } else { "" },
+            l.differs,
+            l.not_compared,
+            list(&l.fails_exact_but_equivalent),
+            list(&l.passes_exact_but_differs),
+            name = h(&t.info.name),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn security_section(out: &mut String, r: &RunResults) {
+    out.push_str(
+        "<section id=\"security-section\">\n<h2>Security findings (origin mutations)</h2>\n",
+    );
+    if !security::any_security(r) {
+        out.push_str(
+            "<p class=\"hint\">No security cases in this run (the origin-mutation pack, tag \
+             <code>security</code>, was not run).</p>\n</section>\n",
+        );
+        return;
+    }
+    out.push_str(
+        "<p class=\"hint\">The origin-mutation pack sends the hostile <code>Origin</code> values \
+         CORS scanners try and expects Amazon S3's answer. A target that <b>grants</b> an origin \
+         S3 refuses lets that site's pages read the bucket: those are the findings, by severity. \
+         These cases are not in the matrix; known deviations among them are still findings.</p>\n\
+         <table id=\"security\">\n<thead><tr><th>Target</th><th>Checked</th><th>As Amazon S3</th>\
+         <th>Wrongly granted</th><th>high</th><th>medium</th><th>low</th>\
+         <th>Refused where S3 grants</th><th>Headers differ</th><th>Not run</th></tr></thead>\n\
+         <tbody>\n",
+    );
+    let summaries: Vec<_> = r.targets.iter().map(SecuritySummary::of).collect();
+    for (t, s) in r.targets.iter().zip(&summaries) {
+        let granted = s.count(FindingKind::Granted);
+        let by = s.granted_by_severity();
+        let _ = writeln!(
+            out,
+            "<tr data-target=\"{name}\"><th scope=\"row\">{name}</th><td>{}</td><td>{}</td>\
+             <td class=\"{}\">{}{granted}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            s.total,
+            s.as_s3,
+            if granted > 0 { "sec-found" } else { "" },
+            if granted > 0 { "⚠ " } else { "" },
+            by[0].1,
+            by[1].1,
+            by[2].1,
+            s.count(FindingKind::Refused),
+            s.count(FindingKind::HeadersDiffer),
+            s.not_run,
+            name = h(&t.info.name),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    for (t, s) in r.targets.iter().zip(&summaries) {
+        if s.findings.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h3>{}</h3>\n<table class=\"findings\">\n<thead><tr><th>Finding</th>\
+             <th>Severity</th><th>Variant</th><th>Origin</th><th>Case</th><th>Outcome</th></tr>\
+             </thead>\n<tbody>\n",
+            h(&t.info.name)
+        );
+        for f in &s.findings {
+            let _ = writeln!(
+                out,
+                "<tr class=\"finding f-{}\"><td>{}</td><td>{}</td><td><code>{}</code></td>\
+                 <td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                match f.kind {
+                    FindingKind::Granted => "granted",
+                    FindingKind::Refused => "refused",
+                    FindingKind::HeadersDiffer => "headers",
+                },
+                f.kind.label(),
+                f.severity.map(|s| s.as_str()).unwrap_or("—"),
+                h(f.variant),
+                h(f.origin.unwrap_or("—")),
+                open_link(
+                    &t.info.name,
+                    &f.case.case,
+                    &format!("<code>{}</code>", h(&f.case.case))
+                ),
+                badge(f.case.outcome.0),
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    out.push_str("</section>\n");
 }
 
 fn search_text(c: &CaseResult) -> String {
@@ -248,11 +429,12 @@ fn cases(out: &mut String, r: &RunResults) {
                     let _ = write!(
                         out,
                         "<td><button type=\"button\" class=\"cell o-{oid}\" data-outcome=\"{oid}\" \
-                         data-target=\"{}\" data-case=\"{}\" data-detail=\"d-{ti}-{ci}\">{} {}</button></td>",
+                         data-target=\"{}\" data-case=\"{}\" data-detail=\"d-{ti}-{ci}\">{} {}{}</button></td>",
                         h(&t.info.name),
                         h(id),
                         symbol(o),
                         o.label(),
+                        browser_badge(levels::browser_status(c)),
                         oid = outcome_id(o),
                     );
                 }
@@ -261,6 +443,21 @@ fn cases(out: &mut String, r: &RunResults) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The browser level of a case cell: `🌐 =` same verdict as S3, `🌐 ≠` different, nothing
+/// when not compared.
+fn browser_badge(status: Option<bool>) -> &'static str {
+    match status {
+        Some(true) => {
+            " <span class=\"bl bl-same\" title=\"browser: same verdict as Amazon S3\">🌐 =</span>"
+        }
+        Some(false) => {
+            " <span class=\"bl bl-differs\" title=\"browser: different verdict from Amazon \
+             S3\">🌐 ≠</span>"
+        }
+        None => "",
+    }
 }
 
 fn templates(out: &mut String, r: &RunResults) {
@@ -314,6 +511,28 @@ fn detail(target: &str, c: &CaseResult) -> String {
             out,
             "<p class=\"reason\">Unsettled in the spec: {}</p>",
             h(why)
+        );
+    }
+    let status = levels::browser_status(c);
+    if status.is_some() {
+        let _ = write!(
+            out,
+            "<p class=\"browser-level {}\">Browser level: {}</p>",
+            if status == Some(true) {
+                "bl-same"
+            } else {
+                "bl-differs"
+            },
+            levels::status_label(status)
+        );
+    }
+    if security::is_security(c) {
+        let _ = write!(
+            out,
+            "<p class=\"reason\">Security case (origin mutation){}.</p>",
+            crate::mutation::severity_of(&c.tags)
+                .map(|s| format!(", severity {}", s.as_str()))
+                .unwrap_or_default()
         );
     }
     if let Some(diff) = case_diff(c) {
@@ -401,21 +620,63 @@ fn step(i: usize, s: &StepResult, open: bool, case_diff: Option<&str>) -> String
         out.push_str("<h4>Diff</h4>");
         out.push_str(&diff_block(diff));
     }
-    if let Some(v) = &s.browser {
-        let verdict = if v.allowed {
-            format!(
-                "allowed; readable headers: {}",
-                v.readable_headers.join(", ")
-            )
-        } else {
-            format!("blocked: {}", v.reason)
-        };
-        let _ = write!(out, "<p>Browser: {}</p>", h(&verdict));
+    if s.browser.is_some() || s.expected_browser.is_some() {
+        out.push_str(&verdicts(s.expected_browser.as_ref(), s.browser.as_ref()));
     }
     if !s.curl.is_empty() {
         let _ = write!(out, "<h4>curl</h4><pre class=\"curl\">{}</pre>", h(&s.curl));
     }
     out.push_str("</details>");
+    out
+}
+
+/// The browser verdicts of a step side by side: Amazon S3's (from the expected response)
+/// and the target's.
+fn verdicts(expected: Option<&Verdict>, actual: Option<&Verdict>) -> String {
+    let same = match (expected, actual) {
+        (Some(e), Some(a)) => Some(a.browser_equivalent(e)),
+        _ => None,
+    };
+    let mut out = format!(
+        "<h4>Browser {}</h4><table class=\"verdicts\"><thead><tr><th></th>\
+         <th scope=\"col\">Amazon S3 (expected)</th><th scope=\"col\">This target</th></tr>\
+         </thead><tbody>",
+        match same {
+            Some(true) => "<small>(same verdict)</small>",
+            Some(false) => "<small class=\"bl-differs\">(different verdict)</small>",
+            None => "",
+        }
+    );
+    let row = |name: &str, f: &dyn Fn(&Verdict) -> String| {
+        let cell = |v: Option<&Verdict>| v.map(f).unwrap_or_else(|| "not judged".into());
+        format!(
+            "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td></tr>",
+            h(&cell(expected)),
+            h(&cell(actual))
+        )
+    };
+    out.push_str(&row("Verdict", &|v| {
+        format!(
+            "{} ({})",
+            if v.allowed { "allowed" } else { "blocked" },
+            levels::kind_label(v.kind)
+        )
+    }));
+    out.push_str(&row("Console", &|v| {
+        if v.allowed {
+            "—".into()
+        } else {
+            v.reason.clone()
+        }
+    }));
+    out.push_str(&row("Readable headers", &|v| {
+        if v.allowed {
+            levels::readable(v)
+        } else {
+            "none".into()
+        }
+    }));
+    out.push_str("</tbody></table>");
     out
 }
 
@@ -450,6 +711,14 @@ td.none { color: var(--muted); }
 .o-error { background: #000; color: #fff; }
 .o-fail, .o-stale_expectation { background-image: repeating-linear-gradient(45deg, #0000 0 6px, #0001 6px 12px); }
 td.total { font-weight: 600; }
+.bl { font-size: .8em; border: 1px solid #0004; border-radius: 3px; padding: 0 .25rem; margin-left: .3rem;
+  white-space: nowrap; background: #fff; }
+.bl-same { color: #005a40; } .bl-differs { color: #8a3b00; font-weight: 600; }
+tr.browser-row td, tr.browser-row th { font-size: .9em; }
+ul.crossing { margin: .2rem 0 0; padding-left: 1.1rem; font-size: .9em; }
+td.sec-found { font-weight: 700; color: #8a3b00; }
+tr.f-granted td:first-child { font-weight: 700; color: #8a3b00; }
+table.verdicts td, table.verdicts th { font-size: .9em; }
 .legend { font-size: .9em; line-height: 2; }
 #filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .5rem 0; }
 #filters fieldset { border: 1px solid var(--line); padding: .2rem .5rem; }
@@ -657,6 +926,83 @@ mod tests {
         assert!(known.contains(
             "<a href=\"https://github.com/getmoto/moto/issues/8410\" rel=\"noopener noreferrer\">"
         ));
+    }
+
+    fn template<'a>(page: &'a str, id: &str) -> &'a str {
+        page.split(&format!("<template id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split("</template>").next())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn browser_level_per_target_and_per_cell() {
+        let page = render(&sample_results());
+        let browser = page
+            .split("<table id=\"browser\">")
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        assert!(browser.contains(
+            "<tr data-target=\"moto\"><th scope=\"row\">moto</th><td class=\"bl-same\">1</td><td class=\"bl-differs\">2</td><td>1</td>"
+        ));
+        assert!(browser.contains(
+            "<a class=\"open\" href=\"#open=moto%2Fvalidation%2Ftwo-wildcards\"><code>validation/two-wildcards</code> (stale expectation)</a>"
+        ));
+        // The matrix footer carries the browser level per target.
+        assert!(page.contains(
+            "<tr class=\"browser-row\"><th scope=\"row\">Browser-equivalent</th><td class=\"bl-same\">🌐 <span class=\"ratio\">2/2</span>"
+        ));
+        // Case cells carry a badge when compared.
+        assert!(
+            page.contains("data-detail=\"d-1-1\">≈ known deviation <span class=\"bl bl-differs\"")
+        );
+        assert!(page.contains("data-detail=\"d-0-2\">✗ fail <span class=\"bl bl-same\""));
+        assert!(
+            page.contains("data-detail=\"d-0-0\">✓ pass</button>"),
+            "not compared: no badge"
+        );
+
+        // The panel shows both verdicts side by side.
+        let known = template(&page, "d-1-1");
+        assert!(known.contains("Browser level: different verdict from Amazon S3"));
+        assert!(known.contains(
+            "<tr><th scope=\"row\">Verdict</th><td>allowed (preflight)</td><td>blocked (preflight)</td></tr>"
+        ));
+        assert!(known.contains(
+            "<tr><th scope=\"row\">Console</th><td>—</td><td>Response to preflight request doesn&#39;t pass access control check"
+        ));
+        assert!(known.contains("<th scope=\"row\">Readable headers</th>"));
+    }
+
+    #[test]
+    fn security_section_lists_findings() {
+        let plain = render(&sample_results());
+        assert!(plain.contains("No security cases in this run"));
+
+        let page = render(&crate::report::sample::sample_with_security());
+        let sec = page
+            .split("<section id=\"security-section\">")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or_default();
+        assert!(sec.contains(
+            "<tr data-target=\"moto\"><th scope=\"row\">moto</th><td>3</td><td>0</td><td class=\"sec-found\">⚠ 2</td><td>1</td><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>"
+        ));
+        assert!(sec.contains("<tr class=\"finding f-granted\"><td>wrongly granted</td><td>high</td><td><code>suffix-domain</code></td><td><code>https://app.example.com.evil-s3cors.test</code></td>"));
+        assert!(sec.contains(
+            "href=\"#open=moto%2Fmutation%2Factual%2Fget-match-wildcard%2Fsuffix-domain\""
+        ));
+        assert!(sec.contains("<tr class=\"finding f-refused\"><td>refused where S3 grants</td>"));
+        assert!(!sec.contains("<h3>embedded</h3>"));
+        // Not in the matrix, still openable from the case table.
+        let matrix = page
+            .split("<table id=\"matrix\">")
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        assert!(!matrix.contains("mutation"));
+        assert!(page.contains("data-case=\"mutation/actual/get-match-wildcard/suffix-domain\""));
     }
 
     #[test]

@@ -92,11 +92,7 @@ impl<'a> BrowserLevel<'a> {
 /// One verdict in a line: `allowed (preflight): methods GET, HEAD` or
 /// `blocked (actual request): <console reason>`.
 pub fn verdict_line(v: &Verdict) -> String {
-    let kind = match v.kind {
-        VerdictKind::Actual => "actual request",
-        VerdictKind::Preflight => "preflight",
-        VerdictKind::Opaque => "no-cors load",
-    };
+    let kind = kind_label(v.kind);
     if !v.allowed {
         return format!("blocked ({kind}): {}", v.reason);
     }
@@ -113,6 +109,15 @@ pub fn verdict_line(v: &Verdict) -> String {
         s.push_str(&format!("; readable headers: {}", readable(v)));
     }
     s
+}
+
+/// What a verdict judges, in words: `actual request`, `preflight`, `no-cors load`.
+pub fn kind_label(kind: VerdictKind) -> &'static str {
+    match kind {
+        VerdictKind::Actual => "actual request",
+        VerdictKind::Preflight => "preflight",
+        VerdictKind::Opaque => "no-cors load",
+    }
 }
 
 /// The readable headers of a verdict, or `none`.
