@@ -167,7 +167,28 @@ fn check_structure(xml: &str) -> (usize, usize) {
                 Some(&"skipped") => s += 1,
                 _ => {}
             }
-            for status in case.children.iter().filter(|c| c.name != "system-out") {
+            let order: Vec<&str> = case.children.iter().map(|c| c.name.as_str()).collect();
+            let rank = |n: &str| match n {
+                "properties" => 0,
+                "skipped" | "error" | "failure" => 1,
+                "system-out" => 2,
+                "system-err" => 3,
+                other => panic!("unexpected <{other}> in <testcase>"),
+            };
+            assert!(
+                order.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+                "schema order in <testcase>: {order:?}"
+            );
+            for p in case.kids("properties").flat_map(|p| &p.children) {
+                assert_eq!(p.name, "property");
+                assert!(!p.attr("name").is_empty());
+                p.attr("value");
+            }
+            for status in case
+                .children
+                .iter()
+                .filter(|c| !["system-out", "properties"].contains(&c.name.as_str()))
+            {
                 assert!(
                     !status.attr("message").is_empty(),
                     "<{}> says why",
@@ -198,7 +219,7 @@ fn check_structure(xml: &str) -> (usize, usize) {
 }
 
 fn with_unavailable_target() -> RunResults {
-    let mut r = sample::sample_results();
+    let mut r = sample::sample_with_security();
     let mut minio = r.targets[1].clone();
     minio.info.name = "minio".into();
     minio.info.kind = "minio".into();
@@ -236,12 +257,53 @@ fn junit_has_the_structure_ci_systems_require() {
         .collect();
     assert!(messages.iter().any(|m| m.starts_with("unsupported: ")));
     assert!(messages.iter().any(|m| m.starts_with("known deviation: ")));
+
+    // The browser verdicts of a case that did not pass.
+    let known = moto
+        .kids("testcase")
+        .find(|c| c.attr("name") == "preflight/allowed-origin")
+        .expect("case present");
+    let props: Vec<(&str, &str)> = known
+        .kids("properties")
+        .flat_map(|p| &p.children)
+        .map(|p| (p.attr("name"), p.attr("value")))
+        .collect();
+    assert_eq!(props, vec![("browser_equivalent", "false")]);
+    let out = known.kids("system-out").next().expect("<system-out>");
+    assert!(
+        out.text.contains("Amazon S3:   allowed (preflight)"),
+        "{}",
+        out.text
+    );
+    assert!(
+        out.text.contains(&format!(
+            "this target: blocked (preflight): {}",
+            sample::WILDCARD_REASON
+        )),
+        "{}",
+        out.text
+    );
+}
+
+#[test]
+fn security_findings_are_typed_failures() {
+    let xml = junit::render(&sample::sample_with_security());
+    assert_eq!(check_structure(&xml), (2, 14));
+    let root = parse(&xml);
+    let moto = &root.children[1];
+    let types: Vec<&str> = moto
+        .kids("testcase")
+        .filter(|c| c.attr("name").starts_with("mutation/"))
+        .flat_map(|c| c.kids("failure"))
+        .map(|f| f.attr("type"))
+        .collect();
+    assert_eq!(types, vec!["security", "security"]);
 }
 
 #[test]
 fn unavailable_target_is_an_empty_suite_that_says_why() {
     let xml = junit::render(&with_unavailable_target());
-    assert_eq!(check_structure(&xml), (3, 8));
+    assert_eq!(check_structure(&xml), (3, 14));
     let root = parse(&xml);
     let minio = &root.children[2];
     assert_eq!(minio.count("tests"), 0);

@@ -11,6 +11,17 @@
 //! - unsupported / skipped / known deviation → `<skipped message="unsupported: …">` (the
 //!   message says which, so "skipped" in a dashboard never hides *why*).
 //!
+//! Two more levels ride along on the test cases, inside the schema (`<properties>` and
+//! `<system-out>` of a `<testcase>`):
+//!
+//! - browser level: every case that did not pass and was compared at the browser level gets
+//!   the property `browser_equivalent` (`true`/`false`) and `<system-out>` lines with Amazon
+//!   S3's and the target's browser verdict for each judged step (allowed/blocked, the console
+//!   reason, the readable headers);
+//! - security: cases tagged `security` carry `security_severity`, and a failed one is a
+//!   `<failure type="security">` (known ones stay skipped), so dashboards tell findings from
+//!   conformance differences.
+//!
 //! `tests/data/junit.xsd` (validated by `scripts/validate-junit.sh`) is the schema this output
 //! is checked against.
 
@@ -18,7 +29,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{case_diff, first_diff_line};
+use super::{case_diff, first_diff_line, levels, security};
 use crate::results::{CaseResult, Outcome, RunResults, TargetRun};
 
 /// Renders the JUnit XML document.
@@ -79,7 +90,11 @@ fn test_case(t: &TargetRun, c: &CaseResult) -> TestCase {
         Outcome::Pass => TestCaseStatus::success(),
         Outcome::Fail => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_type("conformance");
+            s.set_type(if security::is_security(c) {
+                "security"
+            } else {
+                "conformance"
+            });
             match case_diff(c) {
                 Some(diff) => {
                     s.set_message(first_diff_line(diff));
@@ -124,7 +139,48 @@ fn test_case(t: &TargetRun, c: &CaseResult) -> TestCase {
     if let Some(line) = c.failed_line {
         tc.extra.insert("line".into(), line.to_string().into());
     }
+    if security::is_security(c)
+        && let Some(sev) = crate::mutation::severity_of(&c.tags)
+    {
+        tc.add_property(Property::new("security_severity", sev.as_str()));
+    }
+    if c.outcome.0 != Outcome::Pass
+        && let Some(equivalent) = levels::browser_status(c)
+    {
+        tc.add_property(Property::new(
+            "browser_equivalent",
+            if equivalent { "true" } else { "false" },
+        ));
+        tc.set_system_out(browser_lines(c));
+    }
     tc
+}
+
+/// The browser level of a case for `<system-out>`: one line for the case, then per judged
+/// step Amazon S3's verdict and the target's.
+fn browser_lines(c: &CaseResult) -> String {
+    let mut out = format!(
+        "browser level: {}\n",
+        levels::status_label(levels::browser_status(c))
+    );
+    for (i, s) in c.steps.iter().enumerate() {
+        if s.browser.is_none() && s.expected_browser.is_none() {
+            continue;
+        }
+        let line = |v: Option<&crate::browser::Verdict>| {
+            v.map(levels::verdict_line)
+                .unwrap_or_else(|| "not judged".into())
+        };
+        out.push_str(&format!(
+            "step {} {} (line {}):\n  Amazon S3:   {}\n  this target: {}\n",
+            i + 1,
+            s.label,
+            s.line,
+            line(s.expected_browser.as_ref()),
+            line(s.browser.as_ref()),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -169,6 +225,48 @@ mod tests {
         assert!(xml.contains("timestamp=\"2026-05-01T12:00:00Z\""));
         assert!(!xml.contains(HOSTILE_TITLE), "titles are not in JUnit");
         let _ = FAIL_DIFF;
+    }
+
+    #[test]
+    fn browser_verdicts_of_cases_that_did_not_pass() {
+        let xml = render(&sample_results());
+        let known = xml
+            .split("<testcase name=\"preflight/allowed-origin\" classname=\"moto\"")
+            .nth(1)
+            .and_then(|s| s.split("</testcase>").next())
+            .unwrap_or_default();
+        assert!(known.contains("<property name=\"browser_equivalent\" value=\"false\"/>"));
+        assert!(known.contains(
+            "<system-out>browser level: different verdict from Amazon S3\nstep 1 OPTIONS image.jpg (line 12):\n  \
+             Amazon S3:   allowed (preflight); methods GET, HEAD\n  \
+             this target: blocked (preflight): Response to preflight request doesn&apos;t pass"
+        ), "{known}");
+        let failing = xml
+            .split("<testcase name=\"preflight/vary-all-three\" classname=\"embedded\"")
+            .nth(1)
+            .and_then(|s| s.split("</testcase>").next())
+            .unwrap_or_default();
+        assert!(failing.contains("<property name=\"browser_equivalent\" value=\"true\"/>"));
+        // Passing cases carry nothing extra.
+        let passing = xml
+            .split("<testcase name=\"preflight/allowed-origin\" classname=\"embedded\"")
+            .nth(1)
+            .and_then(|s| s.split("<testcase").next())
+            .unwrap_or("");
+        assert!(!passing.contains("browser"), "{passing}");
+    }
+
+    #[test]
+    fn security_failures_are_typed() {
+        let xml = render(&crate::report::sample::sample_with_security());
+        let granted = xml
+            .split("<testcase name=\"mutation/actual/get-match-wildcard/suffix-domain\" classname=\"moto\"")
+            .nth(1)
+            .and_then(|s| s.split("</testcase>").next())
+            .unwrap_or_default();
+        assert!(granted.contains("<property name=\"security_severity\" value=\"high\"/>"));
+        assert!(granted.contains("type=\"security\""), "{granted}");
+        assert_eq!(xml.matches("type=\"security\"").count(), 2);
     }
 
     #[test]
