@@ -37,7 +37,11 @@ pub fn annotations(r: &RunResults) -> String {
         for c in &t.cases {
             let (title, message) = match c.outcome.0 {
                 Outcome::Fail => (
-                    format!("{} ({})", c.case, t.info.name),
+                    if super::security::is_security(c) {
+                        format!("{} ({}): security finding", c.case, t.info.name)
+                    } else {
+                        format!("{} ({})", c.case, t.info.name)
+                    },
                     match case_diff(c) {
                         Some(diff) => first_diff_line(diff).to_string(),
                         None => c
@@ -119,6 +123,17 @@ pub fn emit_from_env(r: &RunResults) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn security_failures_are_titled_as_findings() {
+        let a = annotations(&crate::report::sample::sample_with_security());
+        assert!(
+            a.contains(
+                "title=mutation/actual/get-match-wildcard/suffix-domain (moto)%3A security finding"
+            ),
+            "{a}"
+        );
+    }
     use crate::report::sample::sample_results;
 
     #[test]
