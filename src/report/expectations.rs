@@ -149,8 +149,9 @@ impl std::fmt::Display for Warning {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     target: String,
+    /// `deviations:` with nothing after it (YAML null) means no entries, like omitting it.
     #[serde(default)]
-    deviations: Vec<RawDeviation>,
+    deviations: Option<Vec<RawDeviation>>,
 }
 
 #[derive(Deserialize)]
@@ -205,8 +206,9 @@ pub fn parse(text: &str, source: &Path) -> Result<Expectations, ExpectationsErro
     if raw.target.trim().is_empty() {
         return Err(invalid(1, "`target` is empty".into()));
     }
-    let mut deviations = Vec::with_capacity(raw.deviations.len());
-    for d in raw.deviations {
+    let raw_deviations = raw.deviations.unwrap_or_default();
+    let mut deviations = Vec::with_capacity(raw_deviations.len());
+    for d in raw_deviations {
         let line = d.case.referenced.line() as usize;
         let case = d.case.value.trim().to_string();
         if case.is_empty() {
@@ -423,6 +425,18 @@ deviations:
             Some("https://github.com/getmoto/moto/issues/1")
         );
         assert_eq!(e.deviations[1].link, None);
+    }
+
+    #[test]
+    fn empty_deviations_key_means_none() {
+        for text in [
+            "target: moto\n",
+            "target: moto\ndeviations:\n",
+            "target: moto\ndeviations: []\n",
+        ] {
+            let e = parse(text, Path::new("x.yaml")).expect("parses");
+            assert!(e.deviations.is_empty(), "{text:?}");
+        }
     }
 
     #[test]
