@@ -127,18 +127,14 @@ async fn rss_stays_bounded_under_repeated_hostile_rounds() {
     server.shutdown().await;
 }
 
-/// Unauthenticated uploads are buffered in full before authentication.
+/// Unauthenticated uploads must not be buffered before authentication.
 ///
-/// Server bug (reported to the server owner): `service::handle` reads the whole request body
-/// (up to `max_body_bytes`, 64 MiB by default) *before* `auth::authenticate` runs, so any
-/// anonymous client can make the server hold `max_body_bytes` per open connection: 32
-/// connections streaming 8 MiB each pin ~256 MiB, and the count of connections is not bounded.
-/// S3 itself rejects a bad signature or anonymous write after the head. The fix is to
-/// authenticate (at least: reject requests that cannot be authorised, such as anonymous
-/// writes to a private bucket) from the head, before collecting the body, or to stream the
-/// body into the operation. Ignored until then so CI stays green; run with `--ignored`.
+/// Regression test: the server used to read the whole request body (up to `max_body_bytes`,
+/// 64 MiB by default) *before* authenticating, so any anonymous client could make it hold
+/// `max_body_bytes` per open connection (32 connections streaming 8 MiB each pinned ~256 MiB).
+/// Now a request refused from its head alone (bad signature; anonymous write to a bucket that
+/// does not grant it) is answered without reading the body, and the connection is closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: anonymous request bodies are buffered before authentication"]
 async fn anonymous_uploads_are_not_buffered_before_authentication() {
     let _serial = SERIAL.lock().await;
     let server = start(|_| {}).await;

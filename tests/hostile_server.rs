@@ -15,7 +15,7 @@ use s3cors::case::model::Checksum;
 use s3cors::cors::CorsRule;
 use s3cors::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
 use s3cors::server::{self, RunningServer, ServerConfig};
-use s3cors::target::{HttpConfig, HttpTarget, S3Response, Target};
+use s3cors::target::{Auth, HttpConfig, HttpTarget, S3Request, S3Response, Target};
 use std::net::SocketAddr;
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,6 +111,14 @@ async fn fixture_with(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
     assert_eq!(created.status, 200);
     let put = put_cors_request(BUCKET, rules_xml(&rules()).into_bytes(), Checksum::Md5);
     assert_eq!(client.send(&put).await.expect("PutBucketCors").status, 200);
+    // Anonymous writes allowed, so the raw anonymous PUTs below really send bodies the
+    // server must read (a private bucket refuses them from the head, unread).
+    let mut acl = S3Request::new("PUT", Some(BUCKET), None, Auth::Signed);
+    acl.query.push(("acl".into(), None));
+    acl.headers
+        .push(("x-amz-acl".into(), "public-read-write".into()));
+    acl.headers.push(("Content-Length".into(), "0".into()));
+    assert_eq!(client.send(&acl).await.expect("PutBucketAcl").status, 200);
     Fixture { server, client }
 }
 

@@ -32,6 +32,8 @@ enum BodyRead {
     TooLarge(Option<u64>),
     TimedOut,
     Broken,
+    /// Not read: the request is refused whatever its body says (see [`refused_from_head`]).
+    Skipped,
 }
 
 /// Answers one request. Never fails and never panics outward.
@@ -42,6 +44,14 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     let body = if parts.method == Method::OPTIONS {
         // A preflight's body is ignored (§3.3); hyper discards it.
         BodyRead::Complete(Bytes::new())
+    } else if declared_length(&parts).is_some_and(|n| n > shared.cfg.max_body_bytes as u64) {
+        // Over the bound by its own account: refused before anything else, unread.
+        BodyRead::TooLarge(declared_length(&parts))
+    } else if refused_from_head(&shared, &parts) {
+        // Never buffer what will be refused anyway: otherwise any anonymous client could
+        // make the server hold `max_body_bytes` per connection. The body is left unread and
+        // the connection is closed after the answer.
+        BodyRead::Skipped
     } else {
         read_body(&parts, body, &shared).await
     };
@@ -64,13 +74,67 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     )
 }
 
-async fn read_body(parts: &Parts, body: Incoming, shared: &Shared) -> BodyRead {
-    let max = shared.cfg.max_body_bytes;
-    let declared = parts
+/// True when the request carries a body and its head alone already decides a refusal: the
+/// signature (header or presigned) does not verify, or it is anonymous and the bucket is
+/// missing or does not grant anonymous writes (`public-read-write`), the only case where an
+/// anonymous request's body matters. The operation then answers exactly as it would have
+/// with the body (the decision does not depend on it), without the server reading it.
+fn refused_from_head(shared: &Shared, parts: &Parts) -> bool {
+    let has_body = parts.headers.contains_key(http::header::TRANSFER_ENCODING)
+        || declared_length(parts).is_some_and(|n| n > 0);
+    if !has_body {
+        return false;
+    }
+    let cfg = &shared.cfg;
+    let creds = Credentials {
+        access_key: &cfg.access_key,
+        secret_key: &cfg.secret_key,
+        region: &cfg.region,
+    };
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+    };
+    match auth::authenticate(creds, signed, SystemTime::now()) {
+        Err(_) => true,
+        Ok(v) if v.principal == super::acl::Principal::Anonymous => {
+            let host = header_lossy(parts, "host")
+                .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+            let Ok(route) = routing::route(
+                host.as_deref(),
+                parts.uri.path(),
+                parts.uri.query(),
+                &cfg.domains,
+            ) else {
+                return true;
+            };
+            match route.bucket.as_deref() {
+                None => true,
+                Some(b) => !shared
+                    .store
+                    .lock()
+                    .get(b)
+                    .is_some_and(|bucket| bucket.acl.public_write()),
+            }
+        }
+        Ok(_) => false,
+    }
+}
+
+/// The request's `Content-Length`, when it has a valid one.
+fn declared_length(parts: &Parts) -> Option<u64> {
+    parts
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+async fn read_body(parts: &Parts, body: Incoming, shared: &Shared) -> BodyRead {
+    let max = shared.cfg.max_body_bytes;
+    let declared = declared_length(parts);
     if declared.is_some_and(|n| n > max as u64) {
         return BodyRead::TooLarge(declared);
     }
@@ -143,10 +207,13 @@ fn process(
         };
     }
 
-    let reply = match run(shared, parts, &route, body) {
+    let skipped = matches!(body, BodyRead::Skipped);
+    let mut reply = match run(shared, parts, &route, body) {
         Ok(r) => r,
         Err(e) => error(&e),
     };
+    // The unread body is still on the connection: close it after the answer.
+    reply.connection_close |= skipped;
     let cors = snapshot
         .as_ref()
         .and_then(|s| evaluate::actual(bucket_cors(s), &cors_req));
@@ -157,6 +224,7 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
     let cfg = &shared.cfg;
     let body = match body {
         BodyRead::Complete(b) => b,
+        BodyRead::Skipped => Bytes::new(),
         BodyRead::TooLarge(declared) => {
             return Err(too_large(parts, route, declared, cfg.max_body_bytes));
         }
