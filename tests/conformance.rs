@@ -1,7 +1,8 @@
 //! The corpus as a test: every case in `cases/` against the embedded reference server,
 //! through the same runner as `s3cors run`, so `cargo test` checks the server and the cases
 //! together. libtest flags work: `cargo test --test conformance -- --list`, a filter,
-//! `--exact`, `--ignored`, `--test-threads N`.
+//! `--exact`, `--ignored`, `--test-threads N`. The origin-mutation pack generated from the
+//! corpus (`mutation/…`, tagged `security`) runs with it, as `s3cors run` does.
 
 use s3cors::runner::{self, RunMeta, RunPlan};
 use s3cors::target::select::TargetSpec;
@@ -32,9 +33,12 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let mut cases = loaded.cases;
+    let mutations = s3cors::mutation::generate(&cases);
+    cases.extend(mutations);
     let plan = RunPlan {
         targets: vec![(TargetSpec::Embedded, "embedded".to_string())],
-        cases: &loaded.cases,
+        cases: &cases,
         args: &args,
         meta: RunMeta {
             command: "cargo test --test conformance".to_string(),

@@ -8,6 +8,7 @@
 
 use crate::case::{self, Case};
 use crate::cli::{EXIT_CASE_ERRORS, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
+use crate::mutation;
 use crate::report::{self, expectations};
 use crate::results::RunResults;
 use crate::runner::{self, RunMeta, RunPlan};
@@ -85,6 +86,10 @@ pub struct Args {
     /// Write only results.json (no Markdown, HTML or JUnit reports).
     #[arg(long)]
     pub results_only: bool,
+    /// Do not add the origin-mutation pack (hostile `Origin` variants of every allowed
+    /// origin in the cases, ids `mutation/…`, tagged `security`).
+    #[arg(long)]
+    pub no_mutations: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -221,6 +226,11 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         );
         return Ok(EXIT_CASE_ERRORS);
     }
+    let mut cases = loaded.cases;
+    if !args.no_mutations {
+        let mutations = mutation::generate(&cases);
+        cases.extend(mutations);
+    }
     let libtest = args.libtest(filter);
     let list = args.list;
     let meta = if list {
@@ -228,7 +238,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     } else {
         RunMeta {
             started_at: String::new(),
-            case_revision: case_revision(&paths, &loaded.cases),
+            case_revision: case_revision(&paths, &cases),
             command: reproducing_command(),
         }
     };
@@ -246,7 +256,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     };
     let plan = RunPlan {
         targets: specs.into_iter().zip(names).collect(),
-        cases: &loaded.cases,
+        cases: &cases,
         args: &libtest,
         meta,
         endpoint: opts,
