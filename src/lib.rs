@@ -16,6 +16,7 @@
 //! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
 //! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
 
+pub mod bench;
 pub mod browser;
 pub mod case;
 pub mod cli;

@@ -1,0 +1,457 @@
+//! `s3cors bench`: how fast the harness is, measured against what the wire allows.
+//!
+//! A conformance harness earns its place in CI by being fast, and "fast" only means
+//! something next to a floor. One run measures, on the same machine:
+//!
+//! 1. **Corpus vs floor**: the whole corpus through the real runner (libtest-mimic trials,
+//!    set-up, steps, comparison, teardown) against the in-process embedded server; then the
+//!    exact request sequence the runner sent ([`record`]), signed up front and replayed by a
+//!    bare `reqwest` client against a fresh embedded server ([`floor`]). The ratio
+//!    harness/floor is the harness's own cost; the target is at most 2.
+//! 2. **Scaling**: generated corpora of 1,000 and 10,000 cases ([`scale`]); time per case
+//!    should stay flat.
+//! 3. **Server load**: the embedded server alone under a bounded raw-HTTP load generator
+//!    ([`load`]) for preflight and GET, and the same load against peers given with `--peer`
+//!    (LocalStack: `scripts/peers/localstack/start.sh 4566`).
+//!
+//! Numbers are printed as Markdown (and written to `--markdown FILE` when given), ready for
+//! `docs/performance.md`. Nothing here asserts a time: benchmarks are benchmarks.
+
+pub mod floor;
+pub mod load;
+pub mod record;
+pub mod scale;
+
+use crate::case::model::{CannedAcl, Checksum};
+use crate::case::{Case, load_dir};
+use crate::cors::CorsRule;
+use crate::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
+use crate::runner::{self, RunMeta, Session};
+use crate::server::{self, ServerConfig};
+use crate::target::embedded::{self as embedded_target, EmbeddedTarget};
+use crate::target::{Auth, HttpConfig, HttpTarget, S3Request, Target};
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Arguments of `s3cors bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The case corpus.
+    #[arg(long, value_name = "DIR", default_value = "cases")]
+    pub cases: PathBuf,
+    /// Trials run in parallel (the runner's `--test-threads`; also the floor's parallelism).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub test_threads: usize,
+    /// Sizes of the generated corpora for the scaling run (comma-separated; empty: skip).
+    #[arg(
+        long,
+        value_name = "N,N",
+        value_delimiter = ',',
+        default_value = "1000,10000"
+    )]
+    pub scale: Vec<usize>,
+    /// Requests per load run (each of preflight and GET, per server).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub load_requests: usize,
+    /// Time limit of each load run, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub load_seconds: u64,
+    /// Concurrent connections of the load generator.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+    /// A peer to load as well: `NAME=URL` (e.g. `localstack=http://127.0.0.1:4566`).
+    #[arg(long = "peer", value_name = "NAME=URL")]
+    pub peers: Vec<String>,
+    /// Access key for peers.
+    #[arg(long, default_value = "test")]
+    pub peer_access_key: String,
+    /// Secret key for peers.
+    #[arg(long, default_value = "test")]
+    pub peer_secret_key: String,
+    /// Include the origin-mutation pack in the corpus run.
+    #[arg(long)]
+    pub mutations: bool,
+    /// Skip the corpus/floor run.
+    #[arg(long)]
+    pub skip_corpus: bool,
+    /// Skip the server load runs.
+    #[arg(long)]
+    pub skip_load: bool,
+    /// Also write the Markdown report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+/// What one harness run measured.
+#[derive(Debug, Clone)]
+pub struct HarnessRun {
+    pub cases: usize,
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    /// HTTP requests the trials sent (the capability probe excluded).
+    pub requests: usize,
+    pub wall: Duration,
+    /// The requests, in send order (for the floor).
+    pub recorded: Vec<S3Request>,
+}
+
+impl HarnessRun {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Runs `cases` through the real runner against a fresh in-process embedded server.
+pub fn harness_run(cases: &[Case], threads: usize) -> anyhow::Result<HarnessRun> {
+    let rt = runner::runtime()?;
+    let embedded = Arc::new(rt.block_on(EmbeddedTarget::start("embedded"))?);
+    let recording = Arc::new(record::Recording::new(embedded.clone()));
+    let mut session = Session::new(RunMeta::default());
+    session.set_colour(false);
+    rt.block_on(session.add_target(recording.clone()));
+    let after_probe = recording.len();
+    let session = Arc::new(session);
+    let trials = session.trials(cases);
+    let log = std::env::temp_dir().join(format!("s3cors-bench-{}.log", std::process::id()));
+    let args = libtest_mimic::Arguments {
+        test_threads: Some(threads.max(1)),
+        quiet: true,
+        logfile: Some(log.display().to_string()),
+        ..libtest_mimic::Arguments::default()
+    };
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let wall = started.elapsed();
+    let _ = rt.block_on(session.finish());
+    rt.block_on(embedded.shutdown());
+    let _ = std::fs::remove_file(&log);
+    let recorded = recording.since(after_probe);
+    Ok(HarnessRun {
+        cases: cases.len(),
+        passed: conclusion.num_passed,
+        failed: conclusion.num_failed,
+        ignored: conclusion.num_ignored,
+        requests: recorded.len(),
+        wall,
+        recorded,
+    })
+}
+
+/// Replays `requests` with a bare client against a fresh embedded server.
+pub fn floor_run(requests: &[S3Request], parallelism: usize) -> anyhow::Result<floor::FloorRun> {
+    let rt = runner::runtime()?;
+    rt.block_on(async {
+        let running = server::start(ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_key: embedded_target::ACCESS_KEY.to_string(),
+            secret_key: embedded_target::SECRET_KEY.to_string(),
+            region: embedded_target::REGION.to_string(),
+            ..ServerConfig::default()
+        })
+        .await?;
+        let mut cfg = HttpConfig::new(
+            "floor",
+            "embedded",
+            &running.endpoint(),
+            embedded_target::ACCESS_KEY,
+            embedded_target::SECRET_KEY,
+            embedded_target::REGION,
+        );
+        cfg.virtual_domain = Some("localhost".to_string());
+        let signer = HttpTarget::new(cfg)?;
+        let groups = floor::prepare(&signer, requests);
+        let run = floor::replay(groups, parallelism).await;
+        running.shutdown().await;
+        Ok(run)
+    })
+}
+
+/// Load results for one server.
+struct ServerLoad {
+    name: String,
+    preflight: load::LoadRun,
+    get: load::LoadRun,
+}
+
+const LOAD_BUCKET: &str = "s3cors-bench-load";
+const LOAD_KEY: &str = "bench.txt";
+const LOAD_ORIGIN: &str = "https://app.example.com";
+
+/// Creates the load bucket (CORS rule, one public object) through a signed client.
+async fn prepare_load_bucket(client: &HttpTarget) -> anyhow::Result<()> {
+    let created = client
+        .send(&create_bucket_request(LOAD_BUCKET, None))
+        .await?;
+    anyhow::ensure!(
+        created.status == 200 || created.status == 409,
+        "CreateBucket answered {}",
+        created.status
+    );
+    let rules = vec![CorsRule {
+        allowed_origins: vec![LOAD_ORIGIN.into()],
+        allowed_methods: vec!["GET".into(), "PUT".into()],
+        allowed_headers: vec!["*".into()],
+        expose_headers: vec!["ETag".into()],
+        max_age_seconds: Some(3000),
+        ..CorsRule::default()
+    }];
+    let put = client
+        .send(&put_cors_request(
+            LOAD_BUCKET,
+            rules_xml(&rules).into_bytes(),
+            Checksum::Md5,
+        ))
+        .await?;
+    anyhow::ensure!(put.status == 200, "PutBucketCors answered {}", put.status);
+    let mut obj = S3Request::new("PUT", Some(LOAD_BUCKET), Some(LOAD_KEY), Auth::Signed);
+    obj.body = vec![b'x'; 1024];
+    obj.headers.push((
+        "x-amz-acl".into(),
+        CannedAcl::PublicRead.header_value().to_string(),
+    ));
+    let stored = client.send(&obj).await?;
+    anyhow::ensure!(stored.status == 200, "PutObject answered {}", stored.status);
+    Ok(())
+}
+
+async fn cleanup_load_bucket(client: &HttpTarget) {
+    let _ = crate::target::cleanup::delete_bucket_fully(client, LOAD_BUCKET).await;
+}
+
+async fn load_server(
+    name: &str,
+    endpoint: &str,
+    access: &str,
+    secret: &str,
+    args: &Args,
+) -> anyhow::Result<ServerLoad> {
+    let client = HttpTarget::new(HttpConfig::new(
+        name,
+        "bench",
+        endpoint,
+        access,
+        secret,
+        "us-east-1",
+    ))?;
+    prepare_load_bucket(&client)
+        .await
+        .with_context(|| format!("preparing the load bucket on {name}"))?;
+    let url = url::Url::parse(endpoint)?;
+    let addr = url
+        .socket_addrs(|| Some(80))?
+        .into_iter()
+        .next()
+        .context("endpoint has no address")?;
+    anyhow::ensure!(
+        addr.ip().is_loopback(),
+        "load is only ever generated against loopback addresses, not {addr}"
+    );
+    let host = format!("{}:{}", url.host_str().unwrap_or("127.0.0.1"), addr.port());
+    let preflight = Arc::new(
+        format!(
+            "OPTIONS /{LOAD_BUCKET}/{LOAD_KEY} HTTP/1.1\r\nHost: {host}\r\nOrigin: {LOAD_ORIGIN}\r\n\
+             Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-type\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    let get = Arc::new(
+        format!(
+            "GET /{LOAD_BUCKET}/{LOAD_KEY} HTTP/1.1\r\nHost: {host}\r\nOrigin: {LOAD_ORIGIN}\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    let limit = Duration::from_secs(args.load_seconds);
+    // A short warm-up so connection set-up and first-touch allocations are not measured.
+    let _ = load::run(addr, preflight.clone(), 200, 500, 8, limit).await;
+    let p = load::run(
+        addr,
+        preflight,
+        200,
+        args.load_requests,
+        args.concurrency,
+        limit,
+    )
+    .await;
+    let g = load::run(addr, get, 200, args.load_requests, args.concurrency, limit).await;
+    cleanup_load_bucket(&client).await;
+    Ok(ServerLoad {
+        name: name.to_string(),
+        preflight: p,
+        get: g,
+    })
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or("?".to_string(), |kb| format!("{} GiB", kb / 1024 / 1024));
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    format!("{cpu}, {cores} cores, {mem} RAM, {profile} build")
+}
+
+/// `s3cors bench`.
+pub fn main(args: Args) -> anyhow::Result<u8> {
+    let mut md = String::new();
+    let _ = writeln!(md, "Machine: {}\n", machine());
+    let loaded = load_dir(&args.cases);
+    anyhow::ensure!(
+        !loaded.cases.is_empty(),
+        "no cases under {}",
+        args.cases.display()
+    );
+    let mut corpus = loaded.cases.clone();
+    if args.mutations {
+        corpus.extend(crate::mutation::generate(&loaded.cases));
+    }
+
+    if !args.skip_corpus {
+        eprintln!("bench: corpus ({} cases) through the runner…", corpus.len());
+        let h = harness_run(&corpus, args.test_threads)?;
+        eprintln!(
+            "bench: replaying {} requests with a bare client…",
+            h.requests
+        );
+        let f = floor_run(&h.recorded, args.test_threads)?;
+        let ratio = h.wall.as_secs_f64() / f.wall.as_secs_f64().max(1e-9);
+        let _ = writeln!(
+            md,
+            "## Corpus against the embedded server\n\n\
+             | run | cases | requests | wall time | requests/s |\n|---|---:|---:|---:|---:|\n\
+             | harness (runner, {t} threads) | {c} ({p} passed, {fl} failed, {ig} ignored) | {r} | {hw:.3} s | {hr:.0} |\n\
+             | floor (bare reqwest, same sequence, {t} in parallel) | – | {fr} | {fw:.3} s | {frps:.0} |\n\n\
+             **Ratio harness/floor: {ratio:.2}** (floor transport errors: {fe})\n",
+            t = args.test_threads,
+            c = h.cases,
+            p = h.passed,
+            fl = h.failed,
+            ig = h.ignored,
+            r = h.requests,
+            hw = h.wall.as_secs_f64(),
+            hr = h.rps(),
+            fr = f.requests,
+            fw = f.wall.as_secs_f64(),
+            frps = f.requests as f64 / f.wall.as_secs_f64().max(1e-9),
+            fe = f.errors,
+        );
+    }
+
+    let sizes: Vec<usize> = args.scale.iter().copied().filter(|n| *n > 0).collect();
+    if !sizes.is_empty() {
+        let _ = writeln!(
+            md,
+            "## Scaling (generated corpora)\n\n\
+             | cases | passed | failed | requests | wall time | ms/case | requests/s |\n\
+             |---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for n in sizes {
+            let cases = scale::corpus_of(&loaded.cases, n);
+            eprintln!("bench: scaling run with {} cases…", cases.len());
+            let h = harness_run(&cases, args.test_threads)?;
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {:.2} s | {:.3} | {:.0} |",
+                h.cases,
+                h.passed,
+                h.failed,
+                h.requests,
+                h.wall.as_secs_f64(),
+                h.wall.as_secs_f64() * 1000.0 / h.cases.max(1) as f64,
+                h.rps()
+            );
+        }
+        md.push('\n');
+    }
+
+    if !args.skip_load {
+        let rt = runner::runtime()?;
+        let mut loads = Vec::new();
+        eprintln!("bench: load on the embedded server…");
+        let embedded = rt.block_on(server::start(ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_key: embedded_target::ACCESS_KEY.to_string(),
+            secret_key: embedded_target::SECRET_KEY.to_string(),
+            ..ServerConfig::default()
+        }))?;
+        let endpoint = embedded.endpoint();
+        loads.push(rt.block_on(load_server(
+            "embedded (s3cors)",
+            &endpoint,
+            embedded_target::ACCESS_KEY,
+            embedded_target::SECRET_KEY,
+            &args,
+        ))?);
+        rt.block_on(embedded.shutdown());
+        for peer in &args.peers {
+            let (name, url) = peer
+                .split_once('=')
+                .with_context(|| format!("--peer wants NAME=URL, got `{peer}`"))?;
+            eprintln!("bench: load on {name} at {url}…");
+            match rt.block_on(load_server(
+                name,
+                url,
+                &args.peer_access_key,
+                &args.peer_secret_key,
+                &args,
+            )) {
+                Ok(l) => loads.push(l),
+                Err(e) => {
+                    let _ = writeln!(md, "Peer {name} could not be loaded: {e:#}\n");
+                }
+            }
+        }
+        let _ = writeln!(
+            md,
+            "## Server under load ({} requests per row at most, {} connections, {} s limit, loopback)\n\n\
+             | server | request | completed | unexpected status | errors | wall | requests/s | p50 ms | p99 ms | p99.9 ms |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            args.load_requests, args.concurrency, args.load_seconds
+        );
+        for l in &loads {
+            for (what, r) in [("preflight", &l.preflight), ("GET", &l.get)] {
+                let _ = writeln!(
+                    md,
+                    "| {} | {what} | {} | {} | {} | {:.2} s | {:.0} | {:.2} | {:.2} | {:.2} |",
+                    l.name,
+                    r.completed,
+                    r.unexpected_status,
+                    r.errors,
+                    r.wall.as_secs_f64(),
+                    r.throughput(),
+                    r.quantile_ms(0.5),
+                    r.quantile_ms(0.99),
+                    r.quantile_ms(0.999)
+                );
+            }
+        }
+        md.push('\n');
+    }
+
+    print!("{md}");
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(crate::cli::EXIT_OK)
+}
