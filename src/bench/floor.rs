@@ -10,6 +10,7 @@
 use crate::target::{S3Request, Target, WireRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// What a replay measured.
@@ -19,6 +20,79 @@ pub struct FloorRun {
     pub wall: Duration,
     /// Transport failures (should be 0).
     pub errors: usize,
+}
+
+/// Groups requests by bucket (order kept within a bucket, buckets in order of first
+/// appearance), without signing them.
+pub fn group(requests: &[S3Request]) -> Vec<Vec<S3Request>> {
+    let mut index: HashMap<Option<String>, usize> = HashMap::new();
+    let mut groups: Vec<Vec<S3Request>> = Vec::new();
+    for r in requests {
+        let i = *index.entry(r.bucket.clone()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        if let Some(g) = groups.get_mut(i) {
+            g.push(r.clone());
+        }
+    }
+    groups
+}
+
+/// The decomposition steps between the floor and the harness: the same groups sent through
+/// the harness's own [`Target`] (signing at send time, reqwest, response copied into an
+/// `S3Response`), either as tasks on the runtime or, like libtest trials, from `parallelism`
+/// OS threads that each `block_on` one group at a time.
+pub fn replay_through_target(
+    rt: &'static tokio::runtime::Runtime,
+    target: Arc<dyn Target>,
+    groups: Vec<Vec<S3Request>>,
+    parallelism: usize,
+    from_threads: bool,
+) -> FloorRun {
+    type Queue = Arc<std::sync::Mutex<std::vec::IntoIter<Vec<S3Request>>>>;
+    let requests = groups.iter().map(Vec::len).sum();
+    let queue: Queue = Arc::new(std::sync::Mutex::new(groups.into_iter()));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let next = |q: &Queue| q.lock().ok().and_then(|mut q| q.next());
+    async fn send_group(target: &dyn Target, group: Vec<S3Request>, errors: &AtomicUsize) {
+        for r in &group {
+            if target.send(r).await.is_err() {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    let started = Instant::now();
+    if from_threads {
+        std::thread::scope(|scope| {
+            for _ in 0..parallelism.max(1) {
+                scope.spawn(|| {
+                    // One group per block_on, as the runner does one case per block_on.
+                    while let Some(group) = next(&queue) {
+                        rt.block_on(send_group(target.as_ref(), group, &errors));
+                    }
+                });
+            }
+        });
+    } else {
+        rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..parallelism.max(1) {
+                let (queue, target, errors) = (queue.clone(), target.clone(), errors.clone());
+                set.spawn(async move {
+                    while let Some(group) = next(&queue) {
+                        send_group(target.as_ref(), group, &errors).await;
+                    }
+                });
+            }
+            while set.join_next().await.is_some() {}
+        });
+    }
+    FloorRun {
+        requests,
+        wall: started.elapsed(),
+        errors: errors.load(Ordering::Relaxed),
+    }
 }
 
 /// Signs every request for `signer` and groups the wire requests by bucket, keeping the

@@ -142,32 +142,61 @@ pub fn harness_run(cases: &[Case], threads: usize) -> anyhow::Result<HarnessRun>
     })
 }
 
-/// Replays `requests` with a bare client against a fresh embedded server.
-pub fn floor_run(requests: &[S3Request], parallelism: usize) -> anyhow::Result<floor::FloorRun> {
+/// The floor and the steps between it and the harness.
+#[derive(Debug, Clone)]
+pub struct FloorRuns {
+    /// Signed up front, sent by a bare reqwest client from runtime tasks: the floor.
+    pub bare: floor::FloorRun,
+    /// Through the harness's `HttpTarget` (signing at send time), from runtime tasks.
+    pub target_tasks: floor::FloorRun,
+    /// Through the harness's `HttpTarget` from OS threads that `block_on` each group, the way
+    /// libtest trials drive the runner.
+    pub target_threads: floor::FloorRun,
+}
+
+async fn fresh_server() -> anyhow::Result<(server::RunningServer, Arc<HttpTarget>)> {
+    let running = server::start(ServerConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        access_key: embedded_target::ACCESS_KEY.to_string(),
+        secret_key: embedded_target::SECRET_KEY.to_string(),
+        region: embedded_target::REGION.to_string(),
+        ..ServerConfig::default()
+    })
+    .await?;
+    let mut cfg = HttpConfig::new(
+        "floor",
+        "embedded",
+        &running.endpoint(),
+        embedded_target::ACCESS_KEY,
+        embedded_target::SECRET_KEY,
+        embedded_target::REGION,
+    );
+    cfg.virtual_domain = Some("localhost".to_string());
+    Ok((running, Arc::new(HttpTarget::new(cfg)?)))
+}
+
+/// Replays `requests` against fresh embedded servers: with a bare client (the floor), then
+/// through the harness's own client from tasks and from `block_on` threads.
+pub fn floor_run(requests: &[S3Request], parallelism: usize) -> anyhow::Result<FloorRuns> {
     let rt = runner::runtime()?;
-    rt.block_on(async {
-        let running = server::start(ServerConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            access_key: embedded_target::ACCESS_KEY.to_string(),
-            secret_key: embedded_target::SECRET_KEY.to_string(),
-            region: embedded_target::REGION.to_string(),
-            ..ServerConfig::default()
-        })
-        .await?;
-        let mut cfg = HttpConfig::new(
-            "floor",
-            "embedded",
-            &running.endpoint(),
-            embedded_target::ACCESS_KEY,
-            embedded_target::SECRET_KEY,
-            embedded_target::REGION,
-        );
-        cfg.virtual_domain = Some("localhost".to_string());
-        let signer = HttpTarget::new(cfg)?;
-        let groups = floor::prepare(&signer, requests);
-        let run = floor::replay(groups, parallelism).await;
-        running.shutdown().await;
-        Ok(run)
+    let (running, signer) = rt.block_on(fresh_server())?;
+    let groups = floor::prepare(signer.as_ref(), requests);
+    let bare = rt.block_on(floor::replay(groups, parallelism));
+    rt.block_on(running.shutdown());
+
+    let (running, target) = rt.block_on(fresh_server())?;
+    let target_tasks =
+        floor::replay_through_target(rt, target, floor::group(requests), parallelism, false);
+    rt.block_on(running.shutdown());
+
+    let (running, target) = rt.block_on(fresh_server())?;
+    let target_threads =
+        floor::replay_through_target(rt, target, floor::group(requests), parallelism, true);
+    rt.block_on(running.shutdown());
+    Ok(FloorRuns {
+        bare,
+        target_tasks,
+        target_threads,
     })
 }
 
@@ -335,26 +364,48 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             h.requests
         );
         let f = floor_run(&h.recorded, args.test_threads)?;
-        let ratio = h.wall.as_secs_f64() / f.wall.as_secs_f64().max(1e-9);
+        let secs = |d: Duration| d.as_secs_f64().max(1e-9);
+        let ratio = secs(h.wall) / secs(f.bare.wall);
+        let row = |what: &str, r: &floor::FloorRun| {
+            format!(
+                "| {what} | – | {} | {:.3} s | {:.0} | {:.2} |\n",
+                r.requests,
+                secs(r.wall),
+                r.requests as f64 / secs(r.wall),
+                secs(r.wall) / secs(f.bare.wall)
+            )
+        };
         let _ = writeln!(
             md,
             "## Corpus against the embedded server\n\n\
-             | run | cases | requests | wall time | requests/s |\n|---|---:|---:|---:|---:|\n\
-             | harness (runner, {t} threads) | {c} ({p} passed, {fl} failed, {ig} ignored) | {r} | {hw:.3} s | {hr:.0} |\n\
-             | floor (bare reqwest, same sequence, {t} in parallel) | – | {fr} | {fw:.3} s | {frps:.0} |\n\n\
-             **Ratio harness/floor: {ratio:.2}** (floor transport errors: {fe})\n",
+             | run | cases | requests | wall time | requests/s | × floor |\n|---|---:|---:|---:|---:|---:|\n\
+             | **harness** (runner, {t} trial threads) | {c} ({p} passed, {fl} failed, {ig} ignored) | {r} | {hw:.3} s | {hr:.0} | {ratio:.2} |\n\
+             {floor}{tasks}{threads}\n\
+             **Ratio harness/floor: {ratio:.2}** (transport errors in the replays: {fe})\n",
             t = args.test_threads,
             c = h.cases,
             p = h.passed,
             fl = h.failed,
             ig = h.ignored,
             r = h.requests,
-            hw = h.wall.as_secs_f64(),
+            hw = secs(h.wall),
             hr = h.rps(),
-            fr = f.requests,
-            fw = f.wall.as_secs_f64(),
-            frps = f.requests as f64 / f.wall.as_secs_f64().max(1e-9),
-            fe = f.errors,
+            floor = row(
+                &format!(
+                    "**floor**: same sequence, signed up front, bare reqwest, {} in parallel",
+                    args.test_threads
+                ),
+                &f.bare
+            ),
+            tasks = row(
+                "same sequence through the harness's HttpTarget (signing per request), tokio tasks",
+                &f.target_tasks
+            ),
+            threads = row(
+                "same, from OS threads that block_on each case (as libtest trials do)",
+                &f.target_threads
+            ),
+            fe = f.bare.errors + f.target_tasks.errors + f.target_threads.errors,
         );
     }
 
