@@ -106,6 +106,45 @@ impl HarnessRun {
     }
 }
 
+/// What kind of S3 call a recorded request is (set-up and teardown calls are told apart
+/// from case steps by their shape: the runner's own calls are all signed and carry no
+/// `Origin`).
+fn kind(r: &S3Request) -> &'static str {
+    let has_origin = r
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("origin"));
+    let sub = |name: &str| r.query.iter().any(|(n, _)| n == name);
+    let harness_call = r.auth == Auth::Signed && !has_origin;
+    match (r.method.as_str(), r.key.is_some(), harness_call) {
+        ("PUT", false, true) if r.query.is_empty() => "set-up: CreateBucket",
+        ("PUT", false, true) if sub("cors") => "set-up or step: PutBucketCors",
+        ("PUT", true, true) if r.query.is_empty() => "set-up or step: PutObject",
+        ("PUT", false, true) if sub("acl") => "set-up: PutBucketAcl",
+        ("GET", false, true) if sub("list-type") || r.query.is_empty() => {
+            "teardown or step: ListObjects"
+        }
+        ("DELETE", true, true) => "teardown or step: DeleteObject",
+        ("DELETE", false, true) if r.query.is_empty() => "teardown or step: DeleteBucket",
+        ("OPTIONS", _, _) => "step: preflight (OPTIONS)",
+        _ => "step: other request",
+    }
+}
+
+/// Recorded requests counted by [`kind`], most frequent first.
+fn breakdown(requests: &[S3Request]) -> Vec<(&'static str, usize)> {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for r in requests {
+        let k = kind(r);
+        match counts.iter_mut().find(|(n, _)| *n == k) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((k, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    counts
+}
+
 /// Runs `cases` through the real runner against a fresh in-process embedded server.
 pub fn harness_run(cases: &[Case], threads: usize) -> anyhow::Result<HarnessRun> {
     let rt = runner::runtime()?;
@@ -407,6 +446,19 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             ),
             fe = f.bare.errors + f.target_tasks.errors + f.target_threads.errors,
         );
+        let _ = writeln!(
+            md,
+            "Requests the corpus run sent, by kind ({} cases):\n\n| kind | requests | per case |\n|---|---:|---:|",
+            h.cases
+        );
+        for (k, n) in breakdown(&h.recorded) {
+            let _ = writeln!(
+                md,
+                "| {k} | {n} | {:.2} |",
+                n as f64 / h.cases.max(1) as f64
+            );
+        }
+        md.push('\n');
     }
 
     let sizes: Vec<usize> = args.scale.iter().copied().filter(|n| *n > 0).collect();
