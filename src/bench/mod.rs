@@ -43,6 +43,9 @@ pub struct Args {
     /// The case corpus.
     #[arg(long, value_name = "DIR", default_value = "cases")]
     pub cases: PathBuf,
+    /// Repetitions of the corpus/floor measurement; the median of each row is reported.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeat: usize,
     /// Trials run in parallel (the runner's `--test-threads`; also the floor's parallelism).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub test_threads: usize,
@@ -380,6 +383,13 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {mem} RAM, {profile} build")
 }
 
+/// The median element by `key` (the upper median for an even count).
+fn median_by<T>(mut runs: Vec<T>, key: impl Fn(&T) -> Duration) -> T {
+    runs.sort_by_key(|r| key(r));
+    let mid = runs.len() / 2;
+    runs.swap_remove(mid)
+}
+
 /// `s3cors bench`.
 pub fn main(args: Args) -> anyhow::Result<u8> {
     let mut md = String::new();
@@ -396,13 +406,36 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     }
 
     if !args.skip_corpus {
-        eprintln!("bench: corpus ({} cases) through the runner…", corpus.len());
-        let h = harness_run(&corpus, args.test_threads)?;
-        eprintln!(
-            "bench: replaying {} requests with a bare client…",
-            h.requests
-        );
-        let f = floor_run(&h.recorded, args.test_threads)?;
+        let reps = args.repeat.max(1);
+        let mut harness_runs = Vec::new();
+        let mut floor_runs = Vec::new();
+        for i in 0..reps {
+            eprintln!(
+                "bench: corpus ({} cases) through the runner, then the floor ({}/{reps})…",
+                corpus.len(),
+                i + 1
+            );
+            let h = harness_run(&corpus, args.test_threads)?;
+            floor_runs.push(floor_run(&h.recorded, args.test_threads)?);
+            harness_runs.push(h);
+        }
+        let h = median_by(harness_runs, |r| r.wall);
+        let f = FloorRuns {
+            bare: median_by(floor_runs.iter().map(|f| f.bare.clone()).collect(), |r| {
+                r.wall
+            }),
+            target_tasks: median_by(
+                floor_runs.iter().map(|f| f.target_tasks.clone()).collect(),
+                |r| r.wall,
+            ),
+            target_threads: median_by(
+                floor_runs
+                    .iter()
+                    .map(|f| f.target_threads.clone())
+                    .collect(),
+                |r| r.wall,
+            ),
+        };
         let secs = |d: Duration| d.as_secs_f64().max(1e-9);
         let ratio = secs(h.wall) / secs(f.bare.wall);
         let row = |what: &str, r: &floor::FloorRun| {
@@ -416,7 +449,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         };
         let _ = writeln!(
             md,
-            "## Corpus against the embedded server\n\n\
+            "## Corpus against the embedded server (median of {reps} runs)\n\n\
              | run | cases | requests | wall time | requests/s | × floor |\n|---|---:|---:|---:|---:|---:|\n\
              | **harness** (runner, {t} trial threads) | {c} ({p} passed, {fl} failed, {ig} ignored) | {r} | {hw:.3} s | {hr:.0} | {ratio:.2} |\n\
              {floor}{tasks}{threads}\n\
