@@ -35,6 +35,7 @@ fn results_files_with_a_changed_response_differ() {
             "run",
             "cases/preflight/allowed-full-headers.yaml",
             "--results-only",
+            "--no-mutations",
             "-q",
         ])
         .arg("--report-dir")
