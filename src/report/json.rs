@@ -1,4 +1,5 @@
-//! `results.json`: the results document itself, pretty-printed.
+//! `results.json`: the results document itself, as compact JSON (one line: published runs
+//! hold thousands of results; `jq .` pretty-prints it).
 //!
 //! Why a "renderer" for the input: `s3cors report` reads a results file and writes it back
 //! normalised next to the other reports, so a report directory is always complete and
@@ -6,9 +7,9 @@
 
 use crate::results::RunResults;
 
-/// Renders `results` as pretty JSON (with a trailing newline).
+/// Renders `results` as compact JSON (with a trailing newline).
 pub fn render(results: &RunResults) -> String {
-    match serde_json::to_string_pretty(results) {
+    match serde_json::to_string(results) {
         Ok(mut s) => {
             s.push('\n');
             s
@@ -25,12 +26,13 @@ mod tests {
     use crate::report::sample::sample_results;
 
     #[test]
-    fn pretty_and_round_trips() {
+    fn compact_and_round_trips() {
         let r = sample_results();
         let s = render(&r);
-        assert!(s.starts_with("{\n  \"schema_version\": 1,\n"));
+        assert!(s.starts_with("{\"schema_version\":1,"));
         assert!(s.ends_with("}\n"));
-        assert!(s.contains("\"outcome\": \"known_deviation\""));
+        assert_eq!(s.lines().count(), 1);
+        assert!(s.contains("\"outcome\":\"known_deviation\""));
         let back: RunResults = serde_json::from_str(&s).expect("round trip");
         assert_eq!(back, r);
     }

@@ -444,8 +444,8 @@ mod tests {
         assert_eq!(back, r);
 
         let newer = text.replacen(
-            &format!("\"schema_version\": {SCHEMA_VERSION}"),
-            "\"schema_version\": 999",
+            &format!("\"schema_version\":{SCHEMA_VERSION}"),
+            "\"schema_version\":999",
             1,
         );
         let err = parse_results(&newer, Path::new("r.json")).expect_err("version");

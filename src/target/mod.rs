@@ -58,6 +58,7 @@ pub struct S3Request {
     /// Headers in order, names as given.
     pub headers: Vec<(String, String)>,
     /// Body bytes.
+    #[serde(with = "body_text", default)]
     pub body: Vec<u8>,
     /// Authentication mode.
     pub auth: Auth,
@@ -87,6 +88,7 @@ pub struct S3Response {
     pub status: u16,
     /// Headers in wire order (names lower-cased by the HTTP client).
     pub headers: Vec<(String, String)>,
+    #[serde(with = "body_text", default)]
     pub body: Vec<u8>,
 }
 
@@ -112,6 +114,7 @@ pub struct WireRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    #[serde(with = "body_text", default)]
     pub body: Vec<u8>,
 }
 
@@ -205,4 +208,75 @@ pub trait Target: Send + Sync {
 
     /// The request as it would go on the wire (URL after addressing, headers after signing).
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError>;
+}
+
+/// Bodies in results files: a JSON string when the bytes are UTF-8 (the usual case: XML,
+/// text), else `{"base64": "…"}`. A plain array of numbers (the serde default) is still read.
+/// Why: an array of byte values costs a line per byte in pretty JSON and makes published
+/// results files tens of megabytes for no reader's benefit.
+mod body_text {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => {
+                #[derive(Serialize)]
+                struct B64 {
+                    base64: String,
+                }
+                B64 {
+                    base64: base64::engine::general_purpose::STANDARD.encode(body),
+                }
+                .serialize(s)
+            }
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Text(String),
+            Base64 { base64: String },
+            Bytes(Vec<u8>),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Text(t) => Ok(t.into_bytes()),
+            Repr::Bytes(b) => Ok(b),
+            Repr::Base64 { base64 } => base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::S3Response;
+
+        #[test]
+        fn bodies_round_trip_as_text_or_base64_and_old_arrays_still_load() {
+            for body in [b"<Error/>".to_vec(), vec![0xff, 0x00, 0x80], Vec::new()] {
+                let r = S3Response {
+                    status: 200,
+                    headers: vec![],
+                    body: body.clone(),
+                };
+                let json = serde_json::to_string(&r).unwrap();
+                let back: S3Response = serde_json::from_str(&json).unwrap();
+                assert_eq!(back.body, body, "{json}");
+            }
+            let text = serde_json::to_string(&S3Response {
+                status: 200,
+                headers: vec![],
+                body: b"abc".to_vec(),
+            })
+            .unwrap();
+            assert!(text.contains(r#""body":"abc""#), "{text}");
+            let old: S3Response =
+                serde_json::from_str(r#"{"status":200,"headers":[],"body":[97,98]}"#).unwrap();
+            assert_eq!(old.body, b"ab");
+        }
+    }
 }
