@@ -4,7 +4,7 @@
 #   2. run the whole corpus against the embedded server and all peers in ONE `s3cors run` (known deviations from
 #      expectations/<peer>.yaml applied), writing reports/{results.json,report.md,report.html,junit.xml},
 #   3. record each implementation's version (most peers do not say it in a Server header) and this script as the
-#      reproducing command, re-render, and split out one folder per target (reports/<target>/),
+#      reproducing command, and re-render,
 #   4. stop every peer it started (also on failure or Ctrl-C).
 #
 # usage: scripts/publish-reports.sh [OUT_DIR=reports]
@@ -119,22 +119,11 @@ for t in r["targets"]:
     if v:
         t["info"]["version"] = v + (f" (Server: {told})" if told and told not in v else "")
 r["command"] = "scripts/publish-reports.sh  # starts the peers, then: " + r["command"]
-json.dump(r, open(path, "w"), indent=2)
+json.dump(r, open(path, "w"), separators=(",", ":"))
 open(path, "a").write("\n")
-for t in r["targets"]:
-    d = os.path.join(out, t["info"]["name"])
-    os.makedirs(d, exist_ok=True)
-    one = dict(r, targets=[t])
-    with open(os.path.join(d, "results.json"), "w") as f:
-        json.dump(one, f, indent=2)
-        f.write("\n")
 PY
+# One combined report (the HTML filters by target; `s3cors diff $OUT/results.json#A
+# $OUT/results.json#B` compares two targets).
 "$S3CORS" report "$OUT/results.json" >&2
-# Per-target folders keep the rendered reports only: their results are all in $OUT/results.json
-# (`s3cors diff $OUT/results.json#A $OUT/results.json#B` compares two of them).
-for name in embedded $PEERS; do
-  "$S3CORS" report "$OUT/${name%%:*}/results.json" >&2
-  rm -f "$OUT/${name%%:*}/results.json"
-done
 echo "[publish] done: $OUT/report.md (s3cors run exit $rc)" >&2
 exit $rc
