@@ -40,11 +40,11 @@ for t in "${TARGETS[@]}"; do
   # would flag its allocations, so leak detection is off there.
   [ "$t" = server_request ] && opts+=(-detect_leaks=0)
   echo "=== fuzz $t for ${SECS}s"
-  if ! cargo fuzz run -O "${SAN[@]}" "$t" "$corpus" "seeds/$t" -- "${opts[@]}" 2>"$ROOT/fuzz/artifacts/$t/last-run.log"; then
-    tail -40 "$ROOT/fuzz/artifacts/$t/last-run.log" >&2
+  if ! cargo fuzz run -O "${SAN[@]}" "$t" "$corpus" "seeds/$t" -- "${opts[@]}" 2>"$ROOT/fuzz/artifacts/$t.log"; then
+    grep -a -A3 -E "panicked|ERROR|SUMMARY" "$ROOT/fuzz/artifacts/$t.log" | head -40 >&2
     failed+=("$t")
   else
-    grep -E "^stat::number_of_executed_units|^Done" "$ROOT/fuzz/artifacts/$t/last-run.log" || true
+    grep -E "^stat::number_of_executed_units|^Done" "$ROOT/fuzz/artifacts/$t.log" || true
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

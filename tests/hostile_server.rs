@@ -594,3 +594,34 @@ async fn garbage_and_pipelining() {
     assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 50);
     assert_preflight_ok(addr).await;
 }
+
+/// Inputs found by `fuzz/fuzz_targets/server_request.rs`, kept as regressions: each is sent
+/// as is, with and without half-closing the connection, and the server must still answer a
+/// normal preflight exactly.
+///
+/// `fuzz-cc42f231`: a presigned POST with a non-UTF-8 credential, an ACRM value followed by a
+/// second request line, a NUL inside a Host header and a `Transfer-Encodingllo` header. The
+/// fuzz run flagged it because the liveness preflight that followed got no answer; that was
+/// the fuzz target half-closing its own liveness connection (hyper without `half_close`
+/// drops the answer), not the server, which is why the liveness check no longer half-closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_regressions() {
+    let f = fixture().await;
+    let addr = f.addr();
+    let inputs: [&[u8]; 1] = [b"POST /fuzz-bucket/k?X-Amz4Qlgorithm=AWS4-HMAC-SHA256&X-Amz-Credential=fuzz%2F20250101%2Fus-east- \xff\xfe\x0d\x0aAccess-Control-Request-Method: GPUT /fuzz-bucket?cors HTTP/1.1\x0d\x0aHost: 127.0.0.nTTP/;\x9a\xca\x00\x0aHost: 127.0.0.1\x0d\x0aTransfer-Encodingllo\x0d\x0a0\x0d\x0a\x0d\x0a"];
+    for input in inputs {
+        let _ = exchange(addr, input, Duration::from_secs(3)).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let _ = s.write_all(input).await;
+        let _ = s.shutdown().await;
+        let mut sink = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut sink)).await;
+        assert_ne!(
+            status_of(&sink),
+            Some(500),
+            "{}",
+            String::from_utf8_lossy(&sink)
+        );
+        assert_preflight_ok(addr).await;
+    }
+}
