@@ -409,11 +409,23 @@ pub async fn list_keys(target: &dyn Target, bucket: &str) -> Result<Vec<String>,
 /// Deletes a bucket with everything in it: objects first, then the bucket. A bucket that is
 /// already gone counts as removed. Returns how many objects were deleted.
 ///
-/// `BucketNotEmpty` after deleting every listed object (a listing that lags behind on an
-/// eventually consistent store) leads to another round, a bounded number of times.
+/// DeleteBucket is tried first: most case buckets hold nothing, and listing them cost a
+/// request per case (about a fifth of a corpus run's requests). Only `BucketNotEmpty` leads
+/// to listing and deleting the objects. `BucketNotEmpty` after deleting every listed object
+/// (a listing that lags behind on an eventually consistent store) leads to another round, a
+/// bounded number of times.
 pub async fn delete_bucket_fully(target: &dyn Target, bucket: &str) -> Result<usize, CleanupError> {
     let policy = RetryPolicy::default();
     let mut deleted = 0;
+    let req = S3Request::new("DELETE", Some(bucket), None, Auth::Signed);
+    let resp = retry_setup(target, &req, &policy).await?;
+    let code = error_code(&resp);
+    if resp.status < 300 || code.as_deref() == Some("NoSuchBucket") {
+        return Ok(0);
+    }
+    if code.as_deref() != Some("BucketNotEmpty") {
+        return Err(CleanupError::status("DeleteBucket", bucket, &resp));
+    }
     for round in 0..5 {
         let keys = match list_keys(target, bucket).await {
             Ok(k) => k,
