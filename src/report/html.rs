@@ -100,20 +100,7 @@ fn targets(out: &mut String, r: &RunResults) {
     );
     for t in &r.targets {
         let opt = |v: &Option<String>| v.as_deref().map(h).unwrap_or_else(|| "—".into());
-        let mut notes = Vec::new();
-        if let Some(why) = &t.unavailable {
-            notes.push(format!("not run: {}", h(why)));
-        }
-        let caps = &t.capabilities;
-        for (name, why) in [
-            ("bucket CORS", &caps.bucket_cors),
-            ("public ACLs", &caps.public_acl),
-            ("virtual-hosted addressing", &caps.virtual_hosted),
-        ] {
-            if let Some(why) = why {
-                notes.push(format!("no {name}: {}", h(why)));
-            }
-        }
+        let notes: Vec<String> = super::target_notes(t).iter().map(|n| h(n)).collect();
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",

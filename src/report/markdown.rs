@@ -68,20 +68,10 @@ fn targets_table(r: &RunResults) -> String {
         String::from("| Target | Kind | Version | Endpoint | Notes |\n|---|---|---|---|---|\n");
     for t in &r.targets {
         let opt = |v: &Option<String>| v.as_deref().map(md_inline).unwrap_or_else(|| "—".into());
-        let mut notes = Vec::new();
-        if let Some(why) = &t.unavailable {
-            notes.push(format!("not run: {}", md_inline(why)));
-        }
-        let caps = &t.capabilities;
-        for (name, why) in [
-            ("bucket CORS", &caps.bucket_cors),
-            ("public ACLs", &caps.public_acl),
-            ("virtual-hosted addressing", &caps.virtual_hosted),
-        ] {
-            if let Some(why) = why {
-                notes.push(format!("no {name}: {}", md_inline(why)));
-            }
-        }
+        let notes: Vec<String> = super::target_notes(t)
+            .iter()
+            .map(|n| md_inline(n))
+            .collect();
         let _ = writeln!(
             out,
             "| **{}** | {} | {} | {} | {} |",

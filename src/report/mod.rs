@@ -176,6 +176,26 @@ pub fn write_formats(
     Ok(written)
 }
 
+/// Why a target did not run everything, unescaped (each renderer escapes for its format):
+/// "not run: …" when it was unavailable, then "no <capability>: …" per missing capability.
+pub fn target_notes(t: &TargetRun) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(why) = &t.unavailable {
+        notes.push(format!("not run: {why}"));
+    }
+    let caps = &t.capabilities;
+    for (name, why) in [
+        ("bucket CORS", &caps.bucket_cors),
+        ("public ACLs", &caps.public_acl),
+        ("virtual-hosted addressing", &caps.virtual_hosted),
+    ] {
+        if let Some(why) = why {
+            notes.push(format!("no {name}: {why}"));
+        }
+    }
+    notes
+}
+
 /// The group a case belongs to in the matrix: the first path segment of its id
 /// (`preflight/allowed-origin` → `preflight`).
 pub fn group_of(case_id: &str) -> &str {
