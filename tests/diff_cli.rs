@@ -40,9 +40,14 @@ fn results_files_with_a_changed_response_differ() {
         ])
         .arg("--report-dir")
         .arg(&a)
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let text = std::fs::read_to_string(a.join("results.json")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let headers = &mut v["targets"][0]["cases"][0]["steps"][0]["response"]["headers"];
