@@ -60,6 +60,10 @@ impl Target for Recording {
         self.inner.region()
     }
 
+    fn case_support(&self, case: &crate::case::Case) -> crate::target::CaseSupport {
+        self.inner.case_support(case)
+    }
+
     fn send<'a>(
         &'a self,
         req: &'a S3Request,
