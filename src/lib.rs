@@ -13,6 +13,7 @@
 //! - [`results`]: the one results model every report is rendered from.
 //! - [`report`]: Markdown, HTML, JUnit and JSON renderers.
 //! - [`browser`]: what a browser makes of a response (WHATWG Fetch CORS checks).
+//! - [`difffuzz`]: differential fuzzing against the reference (`s3cors fuzz`).
 //! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
 //! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
 
@@ -21,6 +22,7 @@ pub mod browser;
 pub mod case;
 pub mod cli;
 pub mod cors;
+pub mod difffuzz;
 pub mod mutation;
 pub mod report;
 pub mod results;

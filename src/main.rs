@@ -24,6 +24,9 @@ enum Command {
     Diff(cli::diff::Args),
     /// Explain which CORS rule matches a request and what a browser makes of it.
     Explain(cli::explain::Args),
+    /// Differential fuzzing: generated scenarios on the reference and a target, differences
+    /// shrunk and written as case files.
+    Fuzz(cli::fuzz::Args),
     /// Remove buckets left behind by earlier runs (only s3cors's own).
     Sweep(cli::sweep::Args),
     /// Measure the harness against a bare-client floor, scaling, and server load.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
+        Command::Fuzz(a) => cli::fuzz::main(a),
         Command::Bench(a) => s3cors::bench::main(a),
         Command::Schema => {
             print!("{}", s3cors::case::schema_json());

@@ -10,6 +10,7 @@
 
 pub mod diff;
 pub mod explain;
+pub mod fuzz;
 pub mod report;
 pub mod run;
 pub mod serve;
