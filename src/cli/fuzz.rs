@@ -47,6 +47,11 @@ pub struct Args {
     /// Directory of known-deviation files (`<target name>.yaml`).
     #[arg(long, value_name = "DIR", default_value = "expectations")]
     pub expectations: PathBuf,
+    /// A results file of a corpus run against the same target (its name must match): the
+    /// deviation classes its failing cases show are counted as known, not rewritten
+    /// (default: reports/results.json when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub corpus_results: Option<PathBuf>,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -114,6 +119,36 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             return Ok(EXIT_CASE_ERRORS);
         }
     };
+    let corpus_file = args.corpus_results.clone().or_else(|| {
+        let p = PathBuf::from("reports/results.json");
+        p.is_file().then_some(p)
+    });
+    let corpus = match &corpus_file {
+        None => difffuzz::CorpusClasses::default(),
+        Some(p) => {
+            let text = match std::fs::read_to_string(p) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", p.display());
+                    return Ok(EXIT_CASE_ERRORS);
+                }
+            };
+            match serde_json::from_str::<crate::results::RunResults>(&text) {
+                Ok(r) => difffuzz::CorpusClasses::from_results(&r, &name),
+                Err(e) => {
+                    eprintln!("error: {}: not a results file: {e}", p.display());
+                    return Ok(EXIT_CASE_ERRORS);
+                }
+            }
+        }
+    };
+    if let Some(p) = &corpus_file {
+        eprintln!(
+            "{} deviation classes of `{name}` known from the corpus run in {}",
+            corpus.len(),
+            p.display()
+        );
+    }
     let out = args
         .out
         .clone()
@@ -128,6 +163,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         max_shrink_runs: args.max_shrink,
         target_name: name.clone(),
         expectations: exp,
+        corpus,
         command: format!(
             "s3cors fuzz --target {name}=… --seed {} {budget_word}",
             args.seed

@@ -310,10 +310,11 @@ pub fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// A whole scenario: 0–3 valid rules (0 = no configuration, rarely) and 1–3 steps.
+/// A whole scenario: 0–3 valid rules (0 = no configuration, one time in five) and 1–3 steps.
 pub fn scenario() -> impl Strategy<Value = Scenario> {
     (
-        prop_oneof![1 => vec(rule(), 1..=1), 3 => vec(rule(), 1..=3), 1 => Just(Vec::new())],
+        // No configuration first: shrinking moves toward earlier alternatives.
+        prop_oneof![1 => Just(Vec::new()), 1 => vec(rule(), 1..=1), 3 => vec(rule(), 1..=3)],
         vec(step(), 1..=3),
     )
         .prop_map(|(rules, steps)| Scenario { rules, steps })

@@ -67,6 +67,8 @@ pub struct Options {
     pub expectations: Option<Expectations>,
     /// The reproducing command line, for the written files.
     pub command: String,
+    /// Classes the corpus already shows on this target (counted, not rewritten).
+    pub corpus: CorpusClasses,
 }
 
 /// One deviation class.
@@ -87,6 +89,71 @@ pub struct Finding {
     pub first_scenario: u64,
     /// Evaluations spent shrinking it.
     pub shrink_runs: usize,
+}
+
+/// The deviation classes the corpus already shows on a target, part by part, from a results
+/// file (`--corpus-results`): every `(step kind, part)` of every failing or known-deviation
+/// case's diff, with the first case that shows it.
+///
+/// Why parts and not whole signatures: a corpus case names only some fields (often the error
+/// `Code` but not the `Message`), so its signature is coarser than a fuzz finding's. A finding
+/// counts as flagged by the corpus when *every* part of it appears in some corpus case of the
+/// same step kind; a single unseen part makes it new.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusClasses {
+    parts: BTreeMap<(String, String), String>,
+}
+
+impl CorpusClasses {
+    /// The classes of `target`'s failing cases in `results`.
+    pub fn from_results(results: &crate::results::RunResults, target: &str) -> CorpusClasses {
+        let mut parts = BTreeMap::new();
+        for t in results.targets.iter().filter(|t| t.info.name == target) {
+            for c in &t.cases {
+                use crate::results::Outcome;
+                if !matches!(c.outcome.0, Outcome::Fail | Outcome::KnownDeviation) {
+                    continue;
+                }
+                let (Some(step), Some(diff)) = (c.failed_step, &c.diff) else {
+                    continue;
+                };
+                let Some(label) = c.steps.get(step).map(|s| s.label.clone()) else {
+                    continue;
+                };
+                let sig = signature::of_diff(&label, diff, BrowserLevel::Same);
+                let (kind, ps) = signature::split(&sig);
+                for p in ps {
+                    parts
+                        .entry((kind.clone(), p))
+                        .or_insert_with(|| c.case.clone());
+                }
+            }
+        }
+        CorpusClasses { parts }
+    }
+
+    /// How many `(step kind, part)` classes are known.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Whether no class is known.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The corpus cases that show every part of `signature`, or `None` when a part is new.
+    pub fn flagging(&self, signature: &str) -> Option<Vec<String>> {
+        let (kind, parts) = signature::split(signature);
+        let mut cases: Vec<String> = Vec::new();
+        for p in parts {
+            let c = self.parts.get(&(kind.clone(), p))?;
+            if !cases.contains(c) {
+                cases.push(c.clone());
+            }
+        }
+        Some(cases)
+    }
 }
 
 /// What a campaign found.
@@ -342,7 +409,12 @@ impl<'a> Fuzzer<'a> {
                 .expectations
                 .as_ref()
                 .and_then(|e| expectations::entry_for(e, &id))
-                .map(|d| d.full_reason());
+                .map(|d| d.full_reason())
+                .or_else(|| {
+                    opts.corpus
+                        .flagging(&sig)
+                        .map(|cases| format!("shown by corpus case(s) {}", cases.join(", ")))
+                });
             if known.is_some() {
                 // Counted, not shrunk or rewritten: the corpus already has its case.
                 found.insert(

@@ -86,6 +86,20 @@ pub fn of_diff(label: &str, diff: &str, browser: BrowserLevel) -> String {
     format!("{}: {} [{level}]", step_kind(label), parts.join(", "))
 }
 
+/// A signature taken apart: its step kind and its parts (`status 200→403`, …), without the
+/// browser level.
+pub fn split(signature: &str) -> (String, Vec<String>) {
+    let (kind, rest) = signature.split_once(": ").unwrap_or(("", signature));
+    let rest = match rest.rfind(" [") {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    (
+        kind.to_string(),
+        rest.split(", ").map(str::to_string).collect(),
+    )
+}
+
 /// The signature of a case that could not even be set up on the target.
 pub fn of_setup(reason: &str) -> String {
     // `set-up: PutBucketCors answered 400 MalformedXML` — no bucket names, stable.
@@ -215,6 +229,13 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.len() <= 70, "{a}");
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    }
+
+    #[test]
+    fn signatures_split_into_kind_and_parts() {
+        let (kind, parts) = split("preflight: status 200→403, vary missing [browser-differs]");
+        assert_eq!(kind, "preflight");
+        assert_eq!(parts, vec!["status 200→403", "vary missing"]);
     }
 
     #[test]

@@ -52,6 +52,7 @@ fn options(seed: u64, count: u64) -> Options {
         target_name: "deviating".into(),
         expectations: None,
         command: format!("s3cors fuzz --seed {seed}"),
+        corpus: CorpusClasses::default(),
     }
 }
 
@@ -140,4 +141,48 @@ fn the_reference_against_itself_finds_nothing_and_known_classes_are_not_rewritte
         assert!(f.case_yaml.is_empty());
         assert_eq!(second.new_findings().count() + 1, second.findings.len());
     });
+}
+
+#[test]
+fn corpus_classes_flag_a_finding_only_when_every_part_is_shown() {
+    use crate::results::{
+        CaseResult, Outcome, OutcomeOrDefault, RunResults, StepResult, TargetRun,
+    };
+    let case = CaseResult {
+        case: "preflight/x".into(),
+        outcome: OutcomeOrDefault(Outcome::KnownDeviation),
+        failed_step: Some(0),
+        diff: Some(
+            "-status: 403\n+status: 200\n-error.Code: AccessForbidden\n+error.Code: <absent>\n"
+                .into(),
+        ),
+        steps: vec![StepResult {
+            label: "OPTIONS fuzz.txt".into(),
+            ..StepResult::default()
+        }],
+        ..CaseResult::default()
+    };
+    let results = RunResults {
+        targets: vec![TargetRun {
+            info: TargetInfo {
+                name: "peer".into(),
+                ..TargetInfo::default()
+            },
+            cases: vec![case],
+            ..TargetRun::default()
+        }],
+        ..RunResults::default()
+    };
+    let c = CorpusClasses::from_results(&results, "peer");
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        c.flagging("preflight: error.Code missing, status 403→200 [browser-differs]"),
+        Some(vec!["preflight/x".to_string()])
+    );
+    assert_eq!(
+        c.flagging("preflight: status 403→200, vary extra [browser-same]"),
+        None
+    );
+    assert_eq!(c.flagging("GET: status 403→200 [browser-same]"), None);
+    assert!(CorpusClasses::from_results(&results, "other").is_empty());
 }
