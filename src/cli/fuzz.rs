@@ -14,6 +14,7 @@ use crate::cli::{EXIT_CASE_ERRORS, EXIT_FAILURES, EXIT_HARNESS, EXIT_OK, EXIT_US
 use crate::difffuzz::{self, Budget, Fuzzer, Options};
 use crate::report::expectations;
 use crate::runner;
+use crate::target::TargetExt;
 use crate::target::cleanup::Tracked;
 use crate::target::endpoint::EndpointOptions;
 use crate::target::select::{self, TargetSpec};

@@ -14,12 +14,14 @@ use std::sync::Arc;
 struct Deviating(Arc<EmbeddedTarget>);
 
 impl Target for Deviating {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
+    fn policy(&self) -> crate::target::TargetPolicy {
+        let mut p = self.0.policy();
+        p.info = TargetInfo {
             name: "deviating".into(),
             kind: "test".into(),
             ..TargetInfo::default()
-        }
+        };
+        p
     }
 
     fn send<'a>(
