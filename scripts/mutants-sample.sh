@@ -18,7 +18,7 @@ day=$(date -u +%j)
 shard=${MUTANTS_SHARD:-$(( 10#$day % shards ))}
 files=${MUTANTS_FILES:-src/cors/*.rs}
 if ! cargo mutants --version >/dev/null 2>&1; then
-  cargo install --locked cargo-mutants@27.0.0
+  cargo install --locked cargo-mutants@27.1.0
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
