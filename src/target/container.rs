@@ -34,7 +34,10 @@ use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
 use super::client::{HttpConfig, HttpTarget};
 use super::docker::{self, LABEL_HOST, LABEL_OURS, LABEL_PID, LABEL_RUN, LABEL_TARGET};
-use super::{Addressing, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    Addressing, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
+};
 
 /// Label telling one start attempt's containers apart (clean-up after a failed start).
 const LABEL_INSTANCE: &str = "s3cors.instance";
@@ -791,27 +794,25 @@ impl Drop for ContainerTarget {
 }
 
 impl Target for ContainerTarget {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            endpoint: match &self.state {
-                State::Running { endpoint, .. } => Some(endpoint.clone()),
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: TargetInfo {
+                name: self.name.clone(),
+                kind: self.kind.clone(),
+                endpoint: match &self.state {
+                    State::Running { endpoint, .. } => Some(endpoint.clone()),
+                    _ => None,
+                },
+                version: Some(self.version_text()),
+            },
+            unavailable: match &self.state {
+                State::Unavailable(reason) => Some(reason.clone()),
                 _ => None,
             },
-            version: Some(self.version_text()),
+            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
+            region: Some(self.region.clone()),
+            cases: CasePolicy::Probe,
         }
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        match &self.state {
-            State::Unavailable(reason) => Some(reason.clone()),
-            _ => None,
-        }
-    }
-
-    fn region(&self) -> Option<String> {
-        Some(self.region.clone())
     }
 
     fn send<'a>(
@@ -844,6 +845,7 @@ impl Target for ContainerTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::TargetExt;
 
     #[test]
     fn image_specs_split_at_the_tag() {

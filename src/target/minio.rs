@@ -26,7 +26,10 @@ use std::time::Duration;
 use super::container::{ContainerSpec, ContainerTarget};
 pub use super::docker::{docker_host, probe_docker};
 use super::presets::Preset;
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    CasePolicy, CaseSupport, S3Request, S3Response, Target, TargetExt, TargetPolicy,
+    TransportError, WireRequest,
+};
 use crate::case::{Action, Case};
 use crate::cors::CorsRule;
 
@@ -353,6 +356,21 @@ impl MinioTarget {
         self.inner.clone()
     }
 
+    /// The per-case decision: global mode can only run cases whose CORS set-up matches the
+    /// container's global setting; the per-bucket mode leaves everything to the probe.
+    fn case_policy(&self) -> CasePolicy {
+        if self.mode != MinioMode::GlobalCors {
+            return CasePolicy::Probe;
+        }
+        let global = self.global.clone();
+        CasePolicy::PerCase(Arc::new(move |case: &Case| {
+            match global_case_unsupported(global.as_ref(), case) {
+                Some(reason) => CaseSupport::Unsupported(reason),
+                None => CaseSupport::Supported,
+            }
+        }))
+    }
+
     /// Per-case verdict: `Some(reason)` when this target cannot express the case (global
     /// mode only; the per-bucket mode leaves that to the capability probe). The run command
     /// marks such cases *unsupported* with the reason.
@@ -360,16 +378,7 @@ impl MinioTarget {
         if self.mode != MinioMode::GlobalCors {
             return None;
         }
-        let have = self.global.as_ref()?;
-        match global_fit(case) {
-            Err(why) => Some(format!("not expressible as MinIO global CORS: {why}")),
-            Ok(need) if !need.same_origins(have) => Some(format!(
-                "needs MINIO_API_CORS_ALLOW_ORIGIN={}; this container runs with {}",
-                need.env_value(),
-                have.env_value()
-            )),
-            Ok(_) => None,
-        }
+        global_case_unsupported(self.global.as_ref(), case)
     }
 
     /// In global mode, a PutBucketCors whose body is exactly the global setting is answered
@@ -390,6 +399,21 @@ impl MinioTarget {
             headers: vec![("content-length".into(), "0".into())],
             body: Vec::new(),
         })
+    }
+}
+
+/// Why a global-mode container running with `have` cannot express `case` (`None`: it can;
+/// also `None` when the global setting is unknown, leaving it to the probe as before).
+fn global_case_unsupported(have: Option<&GlobalCors>, case: &Case) -> Option<String> {
+    let have = have?;
+    match global_fit(case) {
+        Err(why) => Some(format!("not expressible as MinIO global CORS: {why}")),
+        Ok(need) if !need.same_origins(have) => Some(format!(
+            "needs MINIO_API_CORS_ALLOW_ORIGIN={}; this container runs with {}",
+            need.env_value(),
+            have.env_value()
+        )),
+        Ok(_) => None,
     }
 }
 
@@ -419,26 +443,11 @@ fn rules_from_xml(body: &[u8]) -> Option<Vec<CorsRule>> {
 }
 
 impl Target for MinioTarget {
-    fn case_support(&self, case: &Case) -> super::CaseSupport {
-        if self.mode != MinioMode::GlobalCors {
-            return super::CaseSupport::Probe;
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            cases: self.case_policy(),
+            ..self.inner.policy()
         }
-        match self.case_unsupported(case) {
-            Some(reason) => super::CaseSupport::Unsupported(reason),
-            None => super::CaseSupport::Supported,
-        }
-    }
-
-    fn info(&self) -> TargetInfo {
-        self.inner.info()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        self.inner.unavailable()
-    }
-
-    fn region(&self) -> Option<String> {
-        self.inner.region()
     }
 
     fn send<'a>(
@@ -469,12 +478,7 @@ mod tests {
     use super::*;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
-        CorsRule {
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
-            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
-            ..CorsRule::default()
-        }
+        CorsRule::allowing(origins, methods, headers)
     }
 
     const ALL: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD"];

@@ -7,7 +7,10 @@ use super::container::{ContainerSpec, ContainerTarget, Readiness, VersionProbe};
 use super::embedded::{EmbeddedError, EmbeddedTarget};
 use super::endpoint::{self, EndpointError, EndpointOptions};
 use super::presets::Preset;
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    CasePolicy, S3Request, S3Response, Target, TargetExt, TargetInfo, TargetPolicy, TransportError,
+    WireRequest,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -83,18 +86,17 @@ pub enum BadTarget {
     Container { target: String, detail: String },
 }
 
-/// The target kinds' keywords; anything else before a `=` is a target name.
-const KINDS: [&str; 10] = [
+/// The target kinds' keywords; anything else before a `=` is a target name. The newer
+/// presets (`moto`, `s3rver`, …) are deliberately not here: `moto=endpoint=URL` names an
+/// endpoint target `moto` (as before the presets existed), and a preset never has a `=`
+/// before its first comma.
+const KINDS: [&str; 6] = [
     "embedded",
     "endpoint",
     "minio",
     "minio-global",
     "aws",
     "container",
-    "localstack",
-    "moto",
-    "s3rver",
-    "garage",
 ];
 
 /// Parses `embedded`, `endpoint=URL` (or bare `endpoint`), `minio`, `minio-global`
@@ -464,12 +466,14 @@ pub struct Unavailable {
 }
 
 impl Target for Unavailable {
-    fn info(&self) -> TargetInfo {
-        self.info.clone()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        Some(self.reason.clone())
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: self.info.clone(),
+            unavailable: Some(self.reason.clone()),
+            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
+            region: None,
+            cases: CasePolicy::Probe,
+        }
     }
 
     fn send<'a>(
@@ -501,5 +505,116 @@ mod tests {
         assert_eq!(parse("aws"), Ok(TargetSpec::Aws));
         assert!(parse("mino").is_err());
         assert!(parse("aws=x").is_err());
+    }
+
+    fn choice(preset: Option<Preset>, image: Option<&str>, opts: &[(&str, &str)]) -> TargetSpec {
+        TargetSpec::Container(ContainerChoice {
+            preset,
+            image: image.map(str::to_string),
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn container_targets_and_presets_parse_with_options() {
+        assert_eq!(parse("moto"), Ok(choice(Some(Preset::Moto), None, &[])));
+        assert_eq!(
+            parse("container=local/moto:5.2.5,port=5000,env=A=b=c,cmd=moto_server -p 5000"),
+            Ok(choice(
+                None,
+                Some("local/moto:5.2.5"),
+                &[
+                    ("port", "5000"),
+                    ("env", "A=b=c"),
+                    ("cmd", "moto_server -p 5000")
+                ]
+            ))
+        );
+        // Plain minio keeps its variant; with options it is the container preset.
+        assert_eq!(parse("minio"), Ok(TargetSpec::Minio));
+        assert_eq!(
+            parse("minio,image=x:1"),
+            Ok(choice(Some(Preset::Minio), None, &[("image", "x:1")]))
+        );
+        for (bad, says) in [
+            ("container", "give the image"),
+            ("container=", "no image"),
+            ("moto,colour=red", "unknown option `colour`"),
+            ("moto,port=http", "expected a number"),
+            ("moto,env=NOEQUALS", "env=NAME=VALUE"),
+            ("container=a:1,image=b:2", "already given"),
+            ("moto,image", "not OPTION=VALUE"),
+        ] {
+            let e = parse(bad).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn names_work_with_presets_and_old_peer_names_stay_endpoint_names() {
+        assert_eq!(
+            parse_named("moto=endpoint=http://127.0.0.1:5000"),
+            Ok((
+                TargetSpec::Endpoint(Some("http://127.0.0.1:5000".into())),
+                Some("moto".into())
+            ))
+        );
+        assert_eq!(
+            parse_named("s3rver=endpoint=http://127.0.0.1:4568").map(|(_, n)| n),
+            Ok(Some("s3rver".into()))
+        );
+        assert_eq!(
+            parse_named("mine=moto,image=local/moto:5.2.5"),
+            Ok((
+                choice(Some(Preset::Moto), None, &[("image", "local/moto:5.2.5")]),
+                Some("mine".into())
+            ))
+        );
+        assert_eq!(
+            parse_named("moto,image=local/moto:5.2.5"),
+            Ok((
+                choice(Some(Preset::Moto), None, &[("image", "local/moto:5.2.5")]),
+                None
+            ))
+        );
+        assert_eq!(parse_named("container=img:1").map(|(_, n)| n), Ok(None));
+    }
+
+    #[test]
+    fn options_override_the_preset_and_the_environment_overrides_its_image() {
+        let env = |k: &str| (k == "S3CORS_MOTO_IMAGE").then(|| "local/moto:5.2.5".to_string());
+        let TargetSpec::Container(c) = parse("moto,ready-http=/health,ready-status=204").unwrap()
+        else {
+            panic!("a container choice")
+        };
+        let s = c.spec("moto", &EndpointOptions::default(), &env);
+        assert_eq!(s.image_ref(), "local/moto:5.2.5");
+        assert_eq!(
+            s.readiness,
+            Readiness::Http {
+                path: "/health".into(),
+                status: Some(204)
+            }
+        );
+        let Ok((TargetSpec::Container(c), Some(_))) = parse_named(
+            "x=container=img,port=7000,secret-key=s,ready-log=up,version-cmd=srv --version",
+        ) else {
+            panic!("a container choice")
+        };
+        let none = |_: &str| None;
+        let s = c.spec("x", &EndpointOptions::default(), &none);
+        assert_eq!((s.image_ref().as_str(), s.port), ("img:latest", 7000));
+        assert_eq!(
+            (s.access_key.as_str(), s.secret_key.as_str()),
+            ("test", "s")
+        );
+        assert_eq!(s.readiness, Readiness::Log("up".into()));
+        assert_eq!(
+            s.version,
+            VersionProbe::Exec(vec!["srv".into(), "--version".into()])
+        );
     }
 }

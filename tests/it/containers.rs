@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use s3cors::target::Target;
+use s3cors::target::TargetExt;
 use s3cors::target::container::{ContainerSpec, ContainerTarget, Readiness};
 use s3cors::target::docker;
 use s3cors::target::presets::Preset;
