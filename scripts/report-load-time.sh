@@ -6,8 +6,9 @@
 # for: not measured here.)
 #
 # usage: scripts/report-load-time.sh [REPORT_HTML=reports/report.html] [RUNS=3]
-# needs: /usr/bin/chromium (or $S3CORS_CHROMIUM). Wrap in `flock /work/chromium.lock` on a
-# shared machine.
+# needs: /usr/bin/chromium (or $S3CORS_CHROMIUM), /usr/bin/time. Wrap in `flock
+# /work/chromium.lock` on a shared machine. Wall-clock numbers depend on the machine's load; the
+# CPU seconds of the whole Chromium run (start-up included) are printed next to them.
 set -euo pipefail
 REPORT=$(realpath "${1:-reports/report.html}")
 RUNS=${2:-3}
@@ -37,8 +38,9 @@ f.addEventListener("load", function () {
 HTML
 echo "report: $REPORT ($(du -k "$REPORT" | cut -f1) KB), $RUNS run(s), Chromium $("$CHROMIUM" --version 2>/dev/null | awk '{print $2}')"
 for i in $(seq 1 "$RUNS"); do
-  "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-extensions \
+  /usr/bin/time -o "$TMP/time-$i" -f "run $i: Chromium used %U s user + %S s sys CPU, %e s wall" "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-extensions \
     --no-first-run --allow-file-access-from-files --user-data-dir="$TMP/profile-$i" \
     --dump-dom "file://$TMP/measure.html" 2>/dev/null |
-    sed -n '/<pre id="out">/,/<\/pre>/p' | sed 's/<[^>]*>//g' | paste -sd' ' | sed "s/^/run $i: /"
+    grep -o '<pre id="out">[^<]*</pre>' | sed 's/<[^>]*>//g; s/^/run '"$i"': /'
+  cat "$TMP/time-$i"
 done
