@@ -312,7 +312,7 @@ fn causes<'a>(
         }
     }
     // Most frequent first; ties in the order first seen (cases are in id order).
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     (n, counts)
 }
 

@@ -7,34 +7,22 @@
 //! of the repository (`cases/`, `expectations/`) can be found by accident.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_s3cors");
 
-/// An empty scratch folder, removed on drop.
-struct Empty(PathBuf);
-
-impl Empty {
-    fn new(tag: &str) -> Empty {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "s3cors-anywhere-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Empty(dir)
-    }
-}
-
-impl Drop for Empty {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// An empty folder outside the repository (the system temp dir, not `util::scratch`, which
+/// lives under `target/` inside the checkout), removed on drop.
+fn empty(tag: &str) -> tempfile::TempDir {
+    match tempfile::Builder::new()
+        .prefix(&format!("s3cors-anywhere-{tag}-"))
+        .tempdir()
+    {
+        Ok(dir) => dir,
+        Err(e) => panic!("cannot create a temporary folder: {e}"),
     }
 }
 
@@ -139,11 +127,11 @@ fn outcomes(r: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn builtin_corpus_passes_against_serve_from_an_empty_folder() {
-    let dir = Empty::new("run");
-    let serve = Serve::start(&dir.0);
+    let dir = empty("run");
+    let serve = Serve::start(dir.path());
     let target = format!("endpoint={}", serve.endpoint);
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &["run", "--target", &target, "--quiet", "--color", "never"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
@@ -153,7 +141,7 @@ fn builtin_corpus_passes_against_serve_from_an_empty_folder() {
         "{}",
         context(&o)
     );
-    let r = results(&dir.0.join("reports/latest"));
+    let r = results(&dir.path().join("reports/latest"));
     let got = outcomes(&r);
     let builtin = s3cors::case::corpus::builtin_files().len();
     let ordinary: Vec<_> = got
@@ -171,12 +159,12 @@ fn builtin_corpus_passes_against_serve_from_an_empty_folder() {
     );
     for f in ["report.md", "report.html", "junit.xml"] {
         assert!(
-            dir.0.join("reports/latest").join(f).is_file(),
+            dir.path().join("reports/latest").join(f).is_file(),
             "{f} written"
         );
     }
     assert!(
-        !std::fs::read_to_string(dir.0.join("reports/latest/results.json"))
+        !std::fs::read_to_string(dir.path().join("reports/latest/results.json"))
             .unwrap_or_default()
             .contains("anywhere-secret"),
         "no secret in the results"
@@ -185,14 +173,14 @@ fn builtin_corpus_passes_against_serve_from_an_empty_folder() {
 
 #[test]
 fn explain_works_from_an_empty_folder() {
-    let dir = Empty::new("explain");
+    let dir = empty("explain");
     std::fs::write(
-        dir.0.join("cors.json"),
+        dir.path().join("cors.json"),
         r#"{"CORSRules":[{"AllowedOrigins":["http://localhost:8000"],"AllowedMethods":["GET"]}]}"#,
     )
     .expect("write config");
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &[
             "explain",
             "--config",
@@ -203,7 +191,7 @@ fn explain_works_from_an_empty_folder() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &[
             "explain",
             "--config",
@@ -242,8 +230,8 @@ steps:
 
 #[test]
 fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
-    let dir = Empty::new("user");
-    let mine = dir.0.join("my-cases");
+    let dir = empty("user");
+    let mine = dir.path().join("my-cases");
     std::fs::create_dir_all(&mine).expect("mkdir");
     std::fs::write(
         mine.join("preflight-ok.yaml"),
@@ -251,7 +239,7 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     )
     .expect("write case");
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &[
             "run",
             "--cases",
@@ -264,7 +252,7 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
     assert_eq!(
-        outcomes(&results(&dir.0.join("out"))),
+        outcomes(&results(&dir.path().join("out"))),
         vec![("preflight-ok".to_string(), "pass".to_string())]
     );
 
@@ -275,7 +263,7 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     )
     .expect("write case");
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &[
             "run",
             "--cases",
@@ -288,7 +276,7 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", context(&o));
     assert_eq!(
-        outcomes(&results(&dir.0.join("out"))),
+        outcomes(&results(&dir.path().join("out"))),
         vec![("preflight-ok".to_string(), "fail".to_string())]
     );
     assert!(
@@ -304,7 +292,7 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     )
     .expect("write case");
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &["run", "--cases", "my-cases", "--no-mutations", "--list"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
@@ -315,8 +303,8 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
 
 #[test]
 fn nothing_to_run_and_duplicate_ids_are_clear_errors() {
-    let dir = Empty::new("errors");
-    let o = s3cors(&dir.0, &["run", "--no-default-cases"]);
+    let dir = empty("errors");
+    let o = s3cors(dir.path(), &["run", "--no-default-cases"]);
     assert_eq!(o.status.code(), Some(2), "{}", context(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("--cases DIR"),
@@ -324,14 +312,14 @@ fn nothing_to_run_and_duplicate_ids_are_clear_errors() {
         context(&o)
     );
 
-    let mine = dir.0.join("mine/seed");
+    let mine = dir.path().join("mine/seed");
     std::fs::create_dir_all(&mine).expect("mkdir");
     std::fs::write(
         mine.join("readme-image.yaml"),
         MY_CASE.replace("STATUS", "200"),
     )
     .expect("write case");
-    let o = s3cors(&dir.0, &["run", "--cases", "mine", "--list"]);
+    let o = s3cors(dir.path(), &["run", "--cases", "mine", "--list"]);
     assert_eq!(o.status.code(), Some(3), "{}", context(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -344,27 +332,28 @@ fn nothing_to_run_and_duplicate_ids_are_clear_errors() {
 
 #[test]
 fn exported_corpus_runs_under_the_builtin_revision() {
-    let dir = Empty::new("export");
+    let dir = empty("export");
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &["cases", "export", "exported", "--expectations", "exp"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
     let files = s3cors::case::corpus::builtin_files();
     for (rel, text) in files {
-        let on_disk = std::fs::read_to_string(dir.0.join("exported").join(rel)).unwrap_or_default();
+        let on_disk =
+            std::fs::read_to_string(dir.path().join("exported").join(rel)).unwrap_or_default();
         assert_eq!(&on_disk, text, "{rel} exported as embedded");
     }
     assert!(
-        dir.0.join("exp/moto.yaml").is_file(),
+        dir.path().join("exp/moto.yaml").is_file(),
         "expectations exported"
     );
     // A second export refuses to overwrite the edits.
-    let o = s3cors(&dir.0, &["cases", "export", "exported"]);
+    let o = s3cors(dir.path(), &["cases", "export", "exported"]);
     assert_eq!(o.status.code(), Some(3), "{}", context(&o));
 
     let o = s3cors(
-        &dir.0,
+        dir.path(),
         &[
             "run",
             "exported",
@@ -376,7 +365,7 @@ fn exported_corpus_runs_under_the_builtin_revision() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", context(&o));
-    let rev = results(&dir.0.join("out"))["case_revision"]
+    let rev = results(&dir.path().join("out"))["case_revision"]
         .as_str()
         .unwrap_or("")
         .to_string();
