@@ -31,6 +31,8 @@ enum Command {
     Sweep(cli::sweep::Args),
     /// Measure the harness against a bare-client floor, scaling, and server load.
     Bench(s3cors::bench::Args),
+    /// The corpus built into this binary: export it for editing, or list it.
+    Cases(cli::cases::Args),
     /// Print the JSON Schema of case files (docs/case.schema.json).
     #[command(hide = true)]
     Schema,
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cli::sweep::main(a),
         Command::Fuzz(a) => cli::fuzz::main(a),
         Command::Bench(a) => s3cors::bench::main(a),
+        Command::Cases(a) => cli::cases::main(a),
         Command::Schema => {
             print!("{}", s3cors::case::schema_json());
             Ok(cli::EXIT_OK)
