@@ -299,8 +299,7 @@ impl Firefox {
     async fn command(&mut self, name: &str, params: Value) -> Result<Value, FirefoxError> {
         self.next_id += 1;
         let id = self.next_id;
-        let body = json!([0, id, name, params]).to_string();
-        let frame = format!("{}:{body}", body.len());
+        let frame = encode_frame(&json!([0, id, name, params]));
         let proto = |reason: String| FirefoxError::Protocol {
             call: name.to_string(),
             reason,
@@ -346,41 +345,48 @@ impl Firefox {
 
     /// Reads one `<length>:<json>` message.
     async fn read_message(&mut self, call: &str) -> Result<Value, FirefoxError> {
-        let proto = |reason: String| FirefoxError::Protocol {
-            call: call.to_string(),
-            reason,
-        };
-        let mut len: usize = 0;
-        let mut digits = 0;
-        loop {
-            let b = self
-                .stream
-                .read_u8()
-                .await
-                .map_err(|e| proto(format!("read: {e}")))?;
-            match b {
-                b':' if digits > 0 => break,
-                b'0'..=b'9' if digits < 12 => {
-                    len = len * 10 + usize::from(b - b'0');
-                    digits += 1;
-                }
-                other => {
-                    return Err(proto(format!(
-                        "bad length prefix (byte {other:#04x} after {digits} digits)"
-                    )));
-                }
+        read_frame(&mut self.stream)
+            .await
+            .map_err(|reason| FirefoxError::Protocol {
+                call: call.to_string(),
+                reason,
+            })
+    }
+}
+
+/// One Marionette frame: the JSON text prefixed with its byte length and a colon.
+fn encode_frame(message: &Value) -> String {
+    let body = message.to_string();
+    format!("{}:{body}", body.len())
+}
+
+/// Reads one `<length>:<json>` frame (at most [`MAX_MESSAGE`] bytes of JSON).
+async fn read_frame<R: tokio::io::AsyncRead + Unpin>(r: &mut R) -> Result<Value, String> {
+    let mut len: usize = 0;
+    let mut digits = 0;
+    loop {
+        let b = r.read_u8().await.map_err(|e| format!("read: {e}"))?;
+        match b {
+            b':' if digits > 0 => break,
+            b'0'..=b'9' if digits < 12 => {
+                len = len * 10 + usize::from(b - b'0');
+                digits += 1;
+            }
+            other => {
+                return Err(format!(
+                    "bad length prefix (byte {other:#04x} after {digits} digits)"
+                ));
             }
         }
-        if len > MAX_MESSAGE {
-            return Err(proto(format!("message of {len} bytes is too large")));
-        }
-        let mut buf = vec![0; len];
-        self.stream
-            .read_exact(&mut buf)
-            .await
-            .map_err(|e| proto(format!("read: {e}")))?;
-        serde_json::from_slice(&buf).map_err(|e| proto(format!("unparsable message: {e}")))
     }
+    if len > MAX_MESSAGE {
+        return Err(format!("message of {len} bytes is too large"));
+    }
+    let mut buf = vec![0; len];
+    r.read_exact(&mut buf)
+        .await
+        .map_err(|e| format!("read: {e}"))?;
+    serde_json::from_slice(&buf).map_err(|e| format!("unparsable message: {e}"))
 }
 
 impl Drop for Firefox {
@@ -464,6 +470,29 @@ mod tests {
         let plain = user_js(&FirefoxOptions::default());
         assert!(!plain.contains("network.proxy"), "{plain}");
         assert!(plain.contains("user_pref(\"app.update.enabled\", false);\n"));
+    }
+
+    #[tokio::test]
+    async fn frames_round_trip_and_bad_ones_are_refused() {
+        let msg = json!([0, 7, "WebDriver:Navigate", {"url": "http://a.example/ü"}]);
+        let frame = encode_frame(&msg);
+        let (len, body) = frame.split_once(':').unwrap_or_default();
+        assert_eq!(len.parse::<usize>().ok(), Some(body.len()));
+        // Two frames back to back, as Marionette sends them.
+        let two = format!("{frame}{}", encode_frame(&json!({"ok": true})));
+        let mut r = two.as_bytes();
+        assert_eq!(read_frame(&mut r).await, Ok(msg));
+        assert_eq!(read_frame(&mut r).await, Ok(json!({"ok": true})));
+        assert!(read_frame(&mut r).await.is_err(), "end of stream");
+        for bad in ["x:{}", ":{}", "5:{}", "3:{x}", "99999999999999:{}"] {
+            let mut r = bad.as_bytes();
+            assert!(read_frame(&mut r).await.is_err(), "{bad}");
+        }
+        let mut r = "999999999:{}".as_bytes();
+        assert_eq!(
+            read_frame(&mut r).await,
+            Err("message of 999999999 bytes is too large".to_string())
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! Every request step of `cases/` that carries an `Origin` is classified
 //! ([`scenarios::classify`]): either a page can make it (from the origin the step names:
 //! `http`, `https` or the opaque `null`), or the test lists why not. Each expressible step
-//! runs in each browser from a page on its own origin, in the step's credentials mode; the
-//! extra forms of `tests/data/crosscheck/cases.txt` add `<img>` loads and other credentials
+//! runs in each browser from a page on its own origin, in the step's credentials mode and
+//! with `credentials: 'include'`; the extra forms of `tests/data/crosscheck/cases.txt` add `<img>` loads and other credentials
 //! modes. The browsers reach every origin and the S3 server through one recording proxy
 //! ([`proxy`]), so the verdict is computed on exactly the exchanges the browser made (its
 //! preflight, if any, and the actual request), with the same [`check_preflight`] /
@@ -85,12 +85,20 @@ fn plan() -> Result<Plan, String> {
     let mut scenarios = Vec::new();
     for ((case_id, step), class) in &classes {
         if let Ok(e) = class {
-            scenarios.push(Scenario {
-                case_id: case_id.clone(),
-                step: *step,
-                how: How::Fetch(e.credentials),
-                origin: e.origin.clone(),
-            });
+            // The step's own credentials mode, and `include` too: the one mode the CORS
+            // checks treat differently (`Access-Control-Allow-Credentials`, no `*`).
+            let mut modes = vec![e.credentials];
+            if !e.credentials.included() {
+                modes.push(Credentials::Include);
+            }
+            for c in modes {
+                scenarios.push(Scenario {
+                    case_id: case_id.clone(),
+                    step: *step,
+                    how: How::Fetch(c),
+                    origin: e.origin.clone(),
+                });
+            }
         }
     }
     let extra_text = std::fs::read_to_string(repo().join("tests/data/crosscheck/cases.txt"))
@@ -855,15 +863,18 @@ fn the_plan_covers_the_corpus_and_the_seed() {
         .collect();
     assert!(wildcard.contains(&How::Fetch(Credentials::Include)));
     assert!(wildcard.contains(&How::Fetch(Credentials::Omit)));
-    // Every expressible step is in the plan, in its own credentials mode.
+    // Every expressible step is in the plan, in its own credentials mode and with
+    // `credentials: 'include'`.
     for ((id, step), class) in &plan.classes {
         if let Ok(e) = class {
-            assert!(
-                plan.scenarios.iter().any(|s| &s.case_id == id
-                    && s.step == *step
-                    && s.how == How::Fetch(e.credentials)),
-                "{id} step {step} is expressible but not planned"
-            );
+            for c in [e.credentials, Credentials::Include] {
+                assert!(
+                    plan.scenarios
+                        .iter()
+                        .any(|s| &s.case_id == id && s.step == *step && s.how == How::Fetch(c)),
+                    "{id} step {step} is expressible but not planned with credentials {c}"
+                );
+            }
         }
     }
     // The plan reaches beyond the one origin of the first cross-check.
