@@ -27,7 +27,7 @@ enum Command {
     /// Remove buckets left behind by earlier runs (only s3cors's own).
     Sweep(cli::sweep::Args),
     /// Measure the harness against a bare-client floor, scaling, and server load.
-    Bench(s3cors::bench::Args),
+    Bench(s3cors::cli::bench::Args),
     /// Print the JSON Schema of case files (docs/case.schema.json).
     #[command(hide = true)]
     Schema,
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
-        Command::Bench(a) => s3cors::bench::main(a),
+        Command::Bench(a) => s3cors::cli::bench::main(a),
         Command::Schema => {
             print!("{}", s3cors::case::schema_json());
             Ok(cli::EXIT_OK)
