@@ -224,7 +224,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
     if raw.spec.is_empty() {
         err(
             key_line("spec"),
-            "`spec` is empty: name at least one rule of spec/aws-s3-cors.md".into(),
+            "`spec` is empty: name at least one rule of docs/spec/aws-s3-cors.md".into(),
         );
     }
     if raw.steps.is_empty() {

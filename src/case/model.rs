@@ -20,7 +20,7 @@ use serde_saphyr::Spanned;
 pub struct CaseFile {
     /// One line saying what the case shows.
     pub title: String,
-    /// Rule numbers of `spec/aws-s3-cors.md` the case exercises (at least one).
+    /// Rule numbers of `docs/spec/aws-s3-cors.md` the case exercises (at least one).
     pub spec: Vec<String>,
     /// Free labels (shown in reports).
     #[serde(default)]
