@@ -9,6 +9,7 @@
 mod util;
 
 mod bucket_hook;
+mod cli_exit;
 mod cors_props;
 mod diff_cli;
 mod explain_bucket;
@@ -16,6 +17,7 @@ mod explain_seed;
 mod hostile_memory;
 mod hostile_mutation;
 mod hostile_server;
+mod layers;
 
 mod report_html_chromium;
 mod report_junit;
