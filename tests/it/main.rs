@@ -10,6 +10,7 @@ mod util;
 
 mod bucket_hook;
 mod cli_exit;
+mod containers;
 mod cors_props;
 mod crosscheck;
 mod diff_cli;
