@@ -17,6 +17,10 @@
 //! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
 //! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
 
+// Lets code shared with the integration tests (the report fixtures in
+// `tests/it/util/sample.rs`) name the library `s3cors::…` from inside it too.
+extern crate self as s3cors;
+
 pub mod bench;
 pub mod browser;
 pub mod case;

@@ -30,7 +30,7 @@ enum Command {
     /// Remove buckets left behind by earlier runs (only s3cors's own).
     Sweep(cli::sweep::Args),
     /// Measure the harness against a bare-client floor, scaling, and server load.
-    Bench(s3cors::bench::Args),
+    Bench(s3cors::cli::bench::Args),
     /// The corpus built into this binary: export it for editing, or list it.
     Cases(cli::cases::Args),
     /// Print the JSON Schema of case files (docs/case.schema.json).
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
         Command::Fuzz(a) => cli::fuzz::main(a),
-        Command::Bench(a) => s3cors::bench::main(a),
+        Command::Bench(a) => s3cors::cli::bench::main(a),
         Command::Cases(a) => cli::cases::main(a),
         Command::Schema => {
             print!("{}", s3cors::case::schema_json());

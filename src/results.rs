@@ -133,6 +133,30 @@ pub struct StepResult {
     pub browser: Option<crate::browser::Verdict>,
     /// What a browser would make of the expected response, for the browser-equivalence level.
     pub expected_browser: Option<crate::browser::Verdict>,
+    /// What the case expected of the response, as data (`None` for set-up steps and in
+    /// results files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<ExpectedResponse>,
+}
+
+/// What a case expected of one step's response, kept as data so that readers (security
+/// findings, reports) decide from facts instead of parsing the rendered diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ExpectedResponse {
+    pub status: u16,
+    /// The CORS surface the case lists (`Access-Control-*`, `Vary`): names lower-cased,
+    /// `${bucket}` substituted, in the case's order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ExpectedResponse {
+    /// The expected value of a CORS-surface header (case-insensitive name), if listed.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl RunResults {

@@ -391,8 +391,9 @@ fn median_by<T>(mut runs: Vec<T>, key: impl Fn(&T) -> Duration) -> T {
     runs.swap_remove(mid)
 }
 
-/// `s3cors bench`.
-pub fn main(args: Args) -> anyhow::Result<u8> {
+/// Runs every measurement `args` asks for and prints the Markdown report (the subcommand's
+/// entry point and exit code are `crate::cli::bench`).
+pub fn run(args: Args) -> anyhow::Result<()> {
     let mut md = String::new();
     let _ = writeln!(md, "Machine: {}\n", machine());
     let loaded = load_dir(&args.cases);
@@ -590,5 +591,5 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if let Some(path) = &args.markdown {
         std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(crate::cli::EXIT_OK)
+    Ok(())
 }

@@ -20,7 +20,7 @@ use serde_saphyr::Spanned;
 pub struct CaseFile {
     /// One line saying what the case shows.
     pub title: String,
-    /// Rule numbers of `spec/aws-s3-cors.md` the case exercises. Optional in your own cases;
+    /// Rule numbers of `docs/spec/aws-s3-cors.md` the case exercises. Optional in your own cases;
     /// s3cors's own corpus names at least one (a unit test enforces it).
     #[serde(default)]
     pub spec: Vec<String>,

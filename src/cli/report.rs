@@ -58,7 +58,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     }
     report::github::emit_from_env(&results).context("writing the GitHub step summary")?;
     Ok(if args.exit_status {
-        report::exit_code(&results)
+        super::exit_code(&results)
     } else {
         EXIT_OK
     })

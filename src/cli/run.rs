@@ -15,8 +15,9 @@
 use crate::case::{self, Case};
 use crate::cli::{EXIT_CASE_ERRORS, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
 use crate::mutation;
-use crate::report::{self, expectations};
+use crate::report;
 use crate::results::RunResults;
+use crate::runner::expectations;
 use crate::runner::{self, RunMeta, RunPlan};
 use crate::s3::Addressing;
 use crate::target::endpoint::EndpointOptions;
@@ -231,6 +232,10 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         let mutations = mutation::generate(&cases);
         cases.extend(mutations);
     }
+    let filter_shown = filter
+        .as_ref()
+        .map(|f| format!(" `{f}`"))
+        .unwrap_or_default();
     let libtest = args.libtest(filter);
     let list = args.list;
     let meta = if list {
@@ -287,7 +292,13 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if let Err(e) = report::github::emit_from_env(&results) {
         eprintln!("warning: cannot write the GitHub step summary: {e}");
     }
-    Ok(report::exit_code(&results))
+    if results.targets.iter().all(|t| t.cases.is_empty()) {
+        eprintln!(
+            "error: no case ran: the filter{filter_shown} and the selection flags matched none of the {} case(s) loaded",
+            cases.len()
+        );
+    }
+    Ok(super::exit_code(&results))
 }
 
 /// The cases of a run and the revision that names them.

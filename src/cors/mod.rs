@@ -1,7 +1,7 @@
 //! The CORS model: pure and I/O-free, the reference semantics of Amazon S3 bucket CORS.
 //!
 //! Everything s3cors judges is measured against this module; the embedded server is a thin
-//! shell around it. Rule numbers (§x.y) refer to `spec/aws-s3-cors.md`.
+//! shell around it. Rule numbers (§x.y) refer to `docs/spec/aws-s3-cors.md`.
 //!
 //! - [`config`]: `CORSConfiguration` XML in and out, and AWS's validation (§1).
 //! - [`matching`]: origin, method and header matching, first match wins (§2).

@@ -24,8 +24,8 @@
 
 use crate::case::model::{BucketSetup, CorsSurface, Expect, ExpectError, ObjectSpec, RequestSpec};
 use crate::case::{Action, Capability, Case, CaseStep, OrderedMap};
+use crate::cors::CorsConfiguration;
 use crate::cors::evaluate::{self, BucketCors, CorsHeaders, CorsRequest, Preflight, ResourceType};
-use crate::cors::{CorsConfiguration, CorsRule};
 use std::collections::HashSet;
 
 /// The key of the object every mutation case puts and reads.
@@ -449,19 +449,6 @@ pub fn severity_of(case_tags: &[String]) -> Option<Severity> {
         "severity:low" => Some(Severity::Low),
         _ => None,
     })
-}
-
-/// Convenience for callers that hold rules rather than cases (`s3cors explain`, tests).
-pub fn variants_for_rules(rules: &[CorsRule]) -> Vec<Variant> {
-    let mut out = Vec::new();
-    for r in rules {
-        for p in &r.allowed_origins {
-            if let Some(base) = base_origin(p) {
-                out.extend(variants(&base));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

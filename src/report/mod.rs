@@ -23,14 +23,16 @@
 //! The run command calls [`write_all`] (and [`github::emit_from_env`]); `s3cors report`
 //! calls [`read_results`] and then the same functions.
 
-pub mod expectations;
 pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod levels;
 pub mod markdown;
-#[doc(hidden)]
+/// Test fixtures (a synthetic run); the file lives with the integration tests' helpers so that
+/// it is not compiled into the shipped library.
+#[cfg(test)]
+#[path = "../../tests/it/util/sample.rs"]
 pub mod sample;
 pub mod security;
 mod text;
@@ -41,7 +43,9 @@ use std::path::{Path, PathBuf};
 
 use crate::results::{CaseResult, Outcome, RunResults, SCHEMA_VERSION, TargetRun};
 
-pub use expectations::exit_code;
+/// Known deviations are an input of a run and live in the runner; this path is kept for
+/// code written before they moved (issue 10).
+pub use crate::runner::expectations;
 
 /// A report format `s3cors report --format` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -176,21 +176,27 @@ pub fn classify(c: &CaseResult) -> FindingKind {
     if compared {
         return FindingKind::HeadersDiffer;
     }
-    // No verdicts: an Access-Control-Allow-Origin only on the actual side is a grant.
-    let diff = super::case_diff(c).unwrap_or_default().to_ascii_lowercase();
-    let acao = |sign: char| {
-        diff.lines().any(|l| {
-            l.strip_prefix(sign)
-                .is_some_and(|rest| rest.starts_with("access-control-allow-origin:"))
-                && !l.ends_with(crate::runner::compare::ABSENT)
-        })
-    };
-    match (acao('+'), acao('-')) {
-        (true, false) => FindingKind::Granted,
-        (false, true) => FindingKind::Refused,
+    // No verdicts: the recorded facts of the failing step decide. An
+    // Access-Control-Allow-Origin the target sent where the case expected none is a grant;
+    // one the case expected and the target did not send, a refusal.
+    let step = c
+        .failed_step
+        .and_then(|i| c.steps.get(i))
+        .or_else(|| c.steps.iter().find(|s| !s.passed));
+    let facts = step.and_then(|s| Some((s.response.as_ref()?, s.expected.as_ref()?)));
+    match facts.map(|(actual, expected)| {
+        (
+            actual.header(ACAO).is_some(),
+            expected.header(ACAO).is_some(),
+        )
+    }) {
+        Some((true, false)) => FindingKind::Granted,
+        Some((false, true)) => FindingKind::Refused,
         _ => FindingKind::HeadersDiffer,
     }
 }
+
+const ACAO: &str = "access-control-allow-origin";
 
 #[cfg(test)]
 mod tests {
@@ -244,17 +250,47 @@ mod tests {
     }
 
     #[test]
-    fn diff_decides_without_verdicts() {
-        let mut c = CaseResult {
-            diff: Some("--- expected\n+++ actual\n status: 200\n+access-control-allow-origin: http://evil.test\n".into()),
+    fn recorded_facts_decide_without_verdicts() {
+        use crate::results::{ExpectedResponse, StepResult};
+        use crate::s3::S3Response;
+        let step = |sent: Option<&str>, expected: Option<&str>| StepResult {
+            response: Some(S3Response {
+                status: 200,
+                headers: sent
+                    .map(|v| vec![(ACAO.to_string(), v.to_string())])
+                    .unwrap_or_default(),
+                body: Vec::new(),
+            }),
+            expected: Some(ExpectedResponse {
+                status: 200,
+                headers: expected
+                    .map(|v| vec![(ACAO.to_string(), v.to_string())])
+                    .unwrap_or_default(),
+            }),
+            ..StepResult::default()
+        };
+        let case = |s: StepResult| CaseResult {
+            failed_step: Some(0),
+            steps: vec![s],
+            // The diff text is not read: a misleading one must not change the verdict.
+            diff: Some("-access-control-allow-origin: http://a.test\n".into()),
             ..CaseResult::default()
         };
-        assert_eq!(classify(&c), FindingKind::Granted);
-        c.diff = Some("-access-control-allow-origin: http://a.test\n".into());
-        assert_eq!(classify(&c), FindingKind::Refused);
-        c.diff = Some(
-            "-access-control-allow-origin: http://a.test\n+access-control-allow-origin: *\n".into(),
+        assert_eq!(
+            classify(&case(step(Some("http://evil.test"), None))),
+            FindingKind::Granted
         );
-        assert_eq!(classify(&c), FindingKind::HeadersDiffer);
+        assert_eq!(
+            classify(&case(step(None, Some("http://a.test")))),
+            FindingKind::Refused
+        );
+        assert_eq!(
+            classify(&case(step(Some("*"), Some("http://a.test")))),
+            FindingKind::HeadersDiffer
+        );
+        // An old results file without the expected side: no guess.
+        let mut old = step(Some("http://evil.test"), None);
+        old.expected = None;
+        assert_eq!(classify(&case(old)), FindingKind::HeadersDiffer);
     }
 }

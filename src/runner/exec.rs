@@ -11,7 +11,7 @@ use super::{Decision, StepFailure};
 use crate::case::model::{ApiCallSpec, Checksum, ObjectSpec, PutBucketCorsSpec};
 use crate::case::{Action, Case, CaseStep};
 use crate::cors::CorsRule;
-use crate::results::StepResult;
+use crate::results::{ExpectedResponse, StepResult};
 use crate::s3::{Auth, S3Request, S3Response};
 use crate::target::cleanup::{self, RetryPolicy};
 use crate::target::client::redact;
@@ -447,6 +447,15 @@ async fn run_steps(
             }
         };
         let rendered = compare::render(&step.expect, &resp, bucket);
+        result.expected = Some(ExpectedResponse {
+            status: step.expect.status,
+            headers: step
+                .expect
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), compare::subst(v, bucket)))
+                .collect(),
+        });
         (result.browser, result.expected_browser) =
             super::browser::step_verdicts(step, &req.method, &wire.headers, &resp, bucket);
         result.response = Some(resp);

@@ -30,15 +30,16 @@
 pub mod browser;
 pub mod compare;
 pub mod exec;
+pub mod expectations;
 pub mod probe;
 pub mod render;
 
 use crate::case::{Capability, Case};
-use crate::report::expectations::Expectations;
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, TargetRun};
 use crate::s3::{Capabilities, TargetInfo, WireRequest};
 use crate::target::cleanup::{RunId, Tracked};
 use crate::target::{CaseSupport, Target, TargetExt};
+use expectations::Expectations;
 use libtest_mimic::{Completion, Failed, Trial};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -131,7 +132,7 @@ pub fn classify(
         Decision::Errored { reason, .. } => (Outcome::Error, Some(reason.clone())),
     };
     match expectations {
-        Some(exp) => crate::report::expectations::adjust(exp, &case.id, outcome, reason),
+        Some(exp) => expectations::adjust(exp, &case.id, outcome, reason),
         None => (outcome, reason),
     }
 }
@@ -236,13 +237,11 @@ impl Session {
             broken,
             expectations: None,
         });
-        if let Ok(mut r) = self.results.lock() {
-            r.push(Vec::new());
-        }
+        self.lock_results().push(Vec::new());
     }
 
     /// Sets the known deviations of the target added last (see
-    /// [`crate::report::expectations`]): listed failures end as known deviations, listed
+    /// [`expectations`]): listed failures end as known deviations, listed
     /// passes as stale expectations.
     pub fn set_expectations(&mut self, exp: Expectations) {
         if let Some(t) = self.targets.last_mut() {
@@ -340,9 +339,7 @@ impl Session {
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             browser_equivalent,
         };
-        if let Ok(mut r) = self.results.lock()
-            && let Some(list) = r.get_mut(ti)
-        {
+        if let Some(list) = self.lock_results().get_mut(ti) {
             list.push(result);
         }
         let reason = reason.unwrap_or_default();
@@ -360,6 +357,13 @@ impl Session {
             Outcome::StaleExpectation => Err(Failed::from(format!("stale expectation: {reason}"))),
             Outcome::Error => Err(Failed::from(format!("error: {reason}"))),
         }
+    }
+
+    /// The collected results. A trial that panicked while holding the lock poisons it; the
+    /// results already in it are still valid (a push is one operation), so they are used
+    /// rather than dropped, and the panicking trial itself ends as failed in libtest.
+    fn lock_results(&self) -> std::sync::MutexGuard<'_, Vec<Vec<CaseResult>>> {
+        self.results.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes whatever buckets are still registered and returns the results (cases sorted
@@ -380,7 +384,7 @@ impl Session {
 
     /// The results collected so far.
     pub fn results(&self) -> RunResults {
-        let collected = self.results.lock().map(|r| r.clone()).unwrap_or_default();
+        let collected = self.lock_results().clone();
         let targets = self
             .targets
             .iter()

@@ -134,12 +134,6 @@ impl AwsTarget {
         HttpTarget::new(cfg).map_err(|e| e.to_string())
     }
 
-    /// Replaces the visibility polling policy (tests use a short one).
-    pub fn with_visibility(mut self, policy: VisibilityPolicy) -> AwsTarget {
-        self.visibility = policy;
-        self
-    }
-
     pub fn region_name(&self) -> &str {
         &self.region
     }

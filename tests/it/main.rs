@@ -10,6 +10,7 @@ mod util;
 
 mod anywhere;
 mod bucket_hook;
+mod cli_exit;
 mod containers;
 mod cors_props;
 mod crosscheck;
@@ -19,6 +20,7 @@ mod explain_seed;
 mod hostile_memory;
 mod hostile_mutation;
 mod hostile_server;
+mod layers;
 
 mod report_html_chromium;
 mod report_junit;

@@ -14,7 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::util;
-use s3cors::report::{html, sample};
+use crate::util::sample;
+use s3cors::report::html;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 

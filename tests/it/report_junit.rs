@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::util::sample;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
-use s3cors::report::{junit, sample};
+use s3cors::report::junit;
 use s3cors::results::RunResults;
 
 /// A parsed element: enough of a DOM to check structure.

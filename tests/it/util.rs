@@ -5,12 +5,14 @@
 //! - [`s3cors`]: a builder for running the real `s3cors` binary, with exit-code assertions
 //!   that show stdout and stderr when they fail;
 //! - [`server`]: the one embedded-server fixture (port 0, SigV4 signing with AWS's signer);
+//! - [`sample`]: a synthetic run for report tests (also the library's unit-test fixture);
 //! - [`rule`]: a CORS rule from string slices;
 //! - [`embedded_session`]: a runner session against a fresh embedded target;
 //! - [`isolated`]: re-runs one test alone in a child process (per-process measurements).
 
 #![allow(dead_code)]
 
+pub mod sample;
 pub mod server;
 
 use s3cors::cors::CorsRule;

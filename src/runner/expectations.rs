@@ -38,8 +38,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::cli::{EXIT_FAILURES, EXIT_HARNESS, EXIT_OK};
-use crate::results::{Outcome, RunResults, TargetRun};
+use crate::results::{Outcome, TargetRun};
 
 /// One target's known deviations, as loaded from its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -357,28 +356,9 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// The process exit code a run's results call for (see `src/cli/mod.rs`):
-///
-/// - [`EXIT_HARNESS`] (4) when any case ended in a harness or target error: the results
-///   are incomplete, which matters more than any difference;
-/// - else [`EXIT_FAILURES`] (1) when a case failed or a known-deviation entry is stale;
-/// - else [`EXIT_OK`] (0): passes, known deviations, unsupported and skipped cases are fine.
-pub fn exit_code(results: &RunResults) -> u8 {
-    let counts = results.counts();
-    let has = |o: Outcome| counts.get(&o).copied().unwrap_or(0) > 0;
-    if has(Outcome::Error) {
-        EXIT_HARNESS
-    } else if has(Outcome::Fail) || has(Outcome::StaleExpectation) {
-        EXIT_FAILURES
-    } else {
-        EXIT_OK
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample::sample_results;
     use crate::results::{CaseResult, OutcomeOrDefault};
 
     const FILE: &str = "\
@@ -547,31 +527,5 @@ deviations:
         assert!(!glob_match("preflight", "preflight/x"));
         assert!(!glob_match("a?c", "ac"));
         assert!(glob_match("exact/id", "exact/id"));
-    }
-
-    #[test]
-    fn exit_codes() {
-        let mut r = sample_results();
-        assert_eq!(exit_code(&r), EXIT_HARNESS, "sample has an error");
-        let set_all = |r: &mut RunResults, from: Outcome, to: Outcome| {
-            for t in &mut r.targets {
-                for c in &mut t.cases {
-                    if c.outcome.0 == from {
-                        c.outcome.0 = to;
-                    }
-                }
-            }
-        };
-        set_all(&mut r, Outcome::Error, Outcome::Pass);
-        assert_eq!(exit_code(&r), EXIT_FAILURES, "fail and stale remain");
-        set_all(&mut r, Outcome::Fail, Outcome::KnownDeviation);
-        assert_eq!(exit_code(&r), EXIT_FAILURES, "stale alone fails the run");
-        set_all(&mut r, Outcome::StaleExpectation, Outcome::Skipped);
-        assert_eq!(
-            exit_code(&r),
-            EXIT_OK,
-            "known, unsupported, skipped are fine"
-        );
-        assert_eq!(exit_code(&RunResults::default()), EXIT_OK);
     }
 }

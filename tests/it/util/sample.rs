@@ -1,12 +1,17 @@
-//! A small synthetic run for tests of the renderers (unit tests here and the Chromium check in
-//! `tests/it/report_html_chromium.rs`): two targets and every interesting outcome, with hostile
-//! strings in the places a case file or a target controls.
+//! A small synthetic run for tests of the renderers: two targets and every interesting
+//! outcome, with hostile strings in the places a case file or a target controls.
 //!
-//! Not part of the stable API.
+//! A test fixture, so it is not in the shipped library: the integration tests use it as
+//! `crate::util::sample`, and the library's unit tests include this same file as
+//! `crate::report::sample` (`#[cfg(test)] #[path]` in `src/report/mod.rs`). It therefore names
+//! the library as `s3cors::…`, which works in both places (`src/lib.rs` declares
+//! `extern crate self as s3cors`).
 
-use crate::browser::{PreflightInfo, Verdict, VerdictKind};
-use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, StepResult, TargetRun};
-use crate::s3::{Capabilities, S3Response, TargetInfo, WireRequest};
+use s3cors::browser::{PreflightInfo, Verdict, VerdictKind};
+use s3cors::results::{
+    CaseResult, ExpectedResponse, Outcome, OutcomeOrDefault, RunResults, StepResult, TargetRun,
+};
+use s3cors::s3::{Capabilities, S3Response, TargetInfo, WireRequest};
 
 /// The title of the case with a hostile title.
 pub const HOSTILE_TITLE: &str = r#"Vary <script>alert("title")</script> & 'quotes'"#;
@@ -48,6 +53,13 @@ fn step(label: &str, line: usize, passed: bool, diff: Option<&str>) -> StepResul
             .into(),
         browser: None,
         expected_browser: None,
+        expected: Some(ExpectedResponse {
+            status: 200,
+            headers: vec![(
+                "access-control-allow-origin".into(),
+                "http://localhost:8000".into(),
+            )],
+        }),
     }
 }
 
@@ -83,6 +95,21 @@ fn failed(mut c: CaseResult, diff: &str) -> CaseResult {
     c.steps = vec![step("OPTIONS image.jpg", 12, false, Some(diff))];
     if let (Some(request), Some(s)) = (request, c.steps.first_mut()) {
         s.request = request;
+    }
+    c
+}
+
+/// The facts a grant is decided from when no browser verdict was recorded: the target sent
+/// `sent` as Access-Control-Allow-Origin where the case (Amazon S3) sends none.
+fn granted_facts(mut c: CaseResult, sent: &str) -> CaseResult {
+    for s in &mut c.steps {
+        if let Some(r) = &mut s.response {
+            r.headers = vec![("access-control-allow-origin".into(), sent.into())];
+        }
+        s.expected = Some(ExpectedResponse {
+            status: 200,
+            headers: Vec::new(),
+        });
     }
     c
 }
@@ -251,7 +278,7 @@ pub fn sample_results() -> RunResults {
         ],
     };
     RunResults {
-        schema_version: crate::results::SCHEMA_VERSION,
+        schema_version: s3cors::results::SCHEMA_VERSION,
         s3cors_version: "0.1.0".into(),
         started_at: "2026-05-01T12:00:00Z".into(),
         case_revision: "abc1234".into(),
@@ -290,7 +317,7 @@ fn mutation(variant: &str, severity: &str, origin: &str, outcome: Outcome) -> Ca
 /// | case (variant, severity)        | embedded | moto                                    |
 /// |---------------------------------|----------|-----------------------------------------|
 /// | suffix-domain (high)            | pass     | fail: granted (browser verdicts)        |
-/// | scheme-downgrade (medium)       | pass     | known deviation: granted (from the diff) |
+/// | scheme-downgrade (medium)       | pass     | known deviation: granted (from the headers) |
 /// | arbitrary-subdomain (medium)    | pass     | fail: refused where S3 grants           |
 pub fn sample_with_security() -> RunResults {
     let mut r = sample_results();
@@ -322,14 +349,17 @@ pub fn sample_with_security() -> RunResults {
             ),
         ));
         t.cases.push(with_reason(
-            failed(
-                mutation(
-                    "scheme-downgrade",
-                    "medium",
-                    downgrade,
-                    Outcome::KnownDeviation,
+            granted_facts(
+                failed(
+                    mutation(
+                        "scheme-downgrade",
+                        "medium",
+                        downgrade,
+                        Outcome::KnownDeviation,
+                    ),
+                    &format!("+access-control-allow-origin: {downgrade}\n"),
                 ),
-                &format!("+access-control-allow-origin: {downgrade}\n"),
+                downgrade,
             ),
             "moto ignores the scheme of AllowedOrigin",
         ));
