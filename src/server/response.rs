@@ -382,6 +382,26 @@ mod tests {
     }
 
     #[test]
+    fn addendum_u1_2_refused_preflight_head_order() {
+        let err = S3Error::new(403, "AccessForbidden", "CORSResponse: Bucket not found");
+        let mut reply = Reply::error(&err, "R", "H");
+        reply.refusal_order = true;
+        let r = render(reply, &ids(), None, false, None);
+        assert_eq!(
+            names(&r),
+            [
+                "x-amz-request-id",
+                "x-amz-id-2",
+                "content-type",
+                "transfer-encoding",
+                "date",
+                "server"
+            ]
+        );
+        assert!(r.body().size_hint().exact().is_none(), "chunked");
+    }
+
+    #[test]
     fn spec_5_3_errors_are_chunked_xml_with_connection_close_when_asked() {
         let err = S3Error::new(400, "BadRequest", "x").with_connection_close();
         let r = render(Reply::error(&err, "R", "H"), &ids(), None, false, None);
