@@ -268,7 +268,7 @@ pub struct RequestSpec {
     /// A browser form upload: the body becomes `multipart/form-data` (default auth:
     /// anonymous, as a browser sends it).
     #[serde(default)]
-    pub form: Option<FormSpec>,
+    pub form: Option<Box<FormSpec>>,
     /// anonymous | signed | presigned (default: anonymous for OPTIONS, signed otherwise).
     #[serde(default)]
     pub auth: Option<Auth>,

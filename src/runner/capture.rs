@@ -150,7 +150,6 @@ mod tests {
             status: 200,
             headers: vec![("etag".into(), "\"e1\"".into())],
             body: b"<X><UploadId>u1</UploadId></X>".to_vec(),
-            ..S3Response::default()
         };
         let mut vars = Vars::default();
         let capture = OrderedMap(vec![
