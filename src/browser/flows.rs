@@ -57,7 +57,9 @@ pub fn classify(
 }
 
 fn readable(v: &Verdict, name: &str) -> bool {
-    v.readable_headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    v.readable_headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 fn has(headers: &[(String, String)], name: &str) -> bool {

@@ -12,9 +12,10 @@ use crate::case::model::{ApiCallSpec, Checksum, ObjectSpec, PutBucketCorsSpec};
 use crate::case::{Action, Case, CaseStep};
 use crate::cors::CorsRule;
 use crate::results::StepResult;
+use crate::s3::{Auth, S3Request, S3Response};
 use crate::target::cleanup::{self, RetryPolicy};
 use crate::target::client::redact;
-use crate::target::{Auth, S3Request, S3Response, Target};
+use crate::target::{Target, TargetExt};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use md5::{Digest, Md5};
@@ -184,8 +185,8 @@ fn fill(pattern: &[u8], n: usize) -> Vec<u8> {
 fn post_form(
     f: &crate::case::model::FormSpec,
     s: &dyn Fn(&str) -> String,
-) -> crate::target::post_form::PostForm {
-    use crate::target::post_form::{PostFile, PostForm, PostPolicy};
+) -> crate::s3::post_form::PostForm {
+    use crate::s3::post_form::{PostFile, PostForm, PostPolicy};
     fn subst_json(v: &serde_json::Value, s: &dyn Fn(&str) -> String) -> serde_json::Value {
         match v {
             serde_json::Value::String(x) => serde_json::Value::String(s(x)),

@@ -10,7 +10,8 @@
 //! `Host` header (`bucket.<domain>`), so they work against loopback servers without DNS.
 
 use super::{
-    Addressing, Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest,
+    Addressing, Auth, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
 };
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
@@ -238,7 +239,7 @@ impl HttpTarget {
         headers.extend(req.headers.iter().cloned());
         let mut body = req.body.clone();
         if let Some(form) = &req.form {
-            let signer = super::post_form::Signer {
+            let signer = crate::s3::post_form::Signer {
                 access_key: &self.cfg.access_key,
                 secret_key: &self.cfg.secret_key,
                 session_token: self.cfg.session_token.as_deref(),
@@ -246,7 +247,7 @@ impl HttpTarget {
             };
             let bucket = req.bucket.as_deref().unwrap_or_default();
             let (content_type, form_body) =
-                super::post_form::render(form, bucket, Some(signer), now);
+                crate::s3::post_form::render(form, bucket, Some(signer), now);
             headers.push(("Content-Type".to_string(), content_type));
             body = form_body;
         }
@@ -418,21 +419,19 @@ impl HttpTarget {
 }
 
 impl Target for HttpTarget {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
-            name: self.cfg.name.clone(),
-            kind: self.cfg.kind.clone(),
-            endpoint: Some(self.cfg.endpoint.clone()),
-            version: self.version.lock().ok().and_then(|v| v.clone()),
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: TargetInfo {
+                name: self.cfg.name.clone(),
+                kind: self.cfg.kind.clone(),
+                endpoint: Some(self.cfg.endpoint.clone()),
+                version: self.version.lock().ok().and_then(|v| v.clone()),
+            },
+            unavailable: None,
+            bucket_prefix: self.cfg.bucket_prefix.clone(),
+            region: Some(self.cfg.region.clone()),
+            cases: CasePolicy::Probe,
         }
-    }
-
-    fn bucket_prefix(&self) -> &str {
-        &self.cfg.bucket_prefix
-    }
-
-    fn region(&self) -> Option<String> {
-        Some(self.cfg.region.clone())
     }
 
     fn send<'a>(
@@ -488,7 +487,7 @@ pub fn redact(wire: &WireRequest) -> WireRequest {
         method: wire.method.clone(),
         url: redact_url(&wire.url),
         headers,
-        body: super::post_form::redact_form(&wire.body),
+        body: crate::s3::post_form::redact_form(&wire.body),
     }
 }
 

@@ -3,8 +3,8 @@
 //! boto3's `generate_presigned_post` sign it (SigV4 over the base64 policy).
 //!
 //! The policy needs the target's credentials and the time of sending, so the runner hands
-//! the form over as data ([`PostForm`]) and [`super::HttpTarget`] renders it when it builds
-//! the wire request. Secrets in a rendered form (`x-amz-credential`'s key id, the policy,
+//! the form over as data ([`PostForm`]) and the HTTP target renders it when it builds
+//! the wire request. It lives in the wire layer because [`super::S3Request`] carries it. Secrets in a rendered form (`x-amz-credential`'s key id, the policy,
 //! the signature, a session token) are replaced by [`redact_form`] before anything is shown
 //! or stored.
 
@@ -13,6 +13,9 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::time::{Duration, SystemTime};
+
+/// What secrets are replaced by (the same placeholder as the target's redaction).
+pub const REDACTED: &str = "REDACTED";
 
 /// The boundary of every form s3cors sends (Chromium-style).
 pub const BOUNDARY: &str = "----s3corsFormBoundary7MA4YWxkTrZu0gW";
@@ -205,11 +208,11 @@ pub fn redact_form(body: &[u8]) -> Vec<u8> {
         let redacted =
             if field("x-amz-signature") || field("policy") || field("x-amz-security-token") {
                 part.split_once("\r\n\r\n")
-                    .map(|(head, _)| format!("{head}\r\n\r\n{}\r\n", super::client::REDACTED))
+                    .map(|(head, _)| format!("{head}\r\n\r\n{}\r\n", REDACTED))
             } else if field("x-amz-credential") {
                 part.split_once("\r\n\r\n").map(|(head, v)| {
                     let scope = v.split_once('/').map(|(_, s)| s).unwrap_or("\r\n");
-                    format!("{head}\r\n\r\n{}/{scope}", super::client::REDACTED)
+                    format!("{head}\r\n\r\n{}/{scope}", REDACTED)
                 })
             } else {
                 None
