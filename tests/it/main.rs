@@ -9,6 +9,7 @@
 mod util;
 
 mod bucket_hook;
+mod containers;
 mod cors_props;
 mod crosscheck;
 mod diff_cli;
