@@ -2,9 +2,11 @@
 # Rebuild the published compatibility report in reports/ (see docs/reports.md):
 #   1. start every peer with the project's own scripts (scripts/peers/<peer>/start.sh PORT; installs on first use),
 #   2. run the whole corpus against the embedded server and all peers in ONE `s3cors run` (known deviations from
-#      expectations/<peer>.yaml applied), writing reports/{results.json,report.md,report.html,junit.xml},
+#      expectations/<peer>.yaml applied),
 #   3. record each implementation's version (most peers do not say it in a Server header) and this script as the
-#      reproducing command, and re-render,
+#      reproducing command, and render what is published: report.md (the summary, <= 300 KB), details/<target>.md,
+#      report.html and results.json.gz (`s3cors report` and `s3cors diff` read it as is). No junit.xml: it is for
+#      CI systems, and 4 MB. The folder must stay under 10 MB (checked at the end),
 #   4. stop every peer it started (also on failure or Ctrl-C).
 #
 # usage: scripts/publish-reports.sh [OUT_DIR=reports]
@@ -14,7 +16,7 @@
 #        (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION) instead of starting
 #        it, and leave it running; a peer without an env file is left out of the report).
 # exit:  the `s3cors run` exit code (0 = every difference is a known deviation; 1 = a new deviation or a stale
-#        entry; 4 = a harness/target error), or 5 when a peer cannot be started.
+#        entry; 4 = a harness/target error), 5 when a peer cannot be started, 6 when the reports are over budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-reports}
@@ -136,6 +138,14 @@ open(path, "a").write("\n")
 PY
 # One combined report (the HTML filters by target; `s3cors diff $OUT/results.json#A
 # $OUT/results.json#B` compares two targets).
-"$S3CORS" report "$OUT/results.json" >&2
+rm -rf "$OUT/details" "$OUT/junit.xml" "$OUT/results.json.gz"
+"$S3CORS" report "$OUT/results.json" --format md,html >&2
+gzip -9 -n "$OUT/results.json"
+md_kb=$(du -k "$OUT/report.md" | cut -f1) all_kb=$(du -sk "$OUT" | cut -f1)
+echo "[publish] report.md ${md_kb} KB, $OUT/ ${all_kb} KB" >&2
+if [ "$md_kb" -gt 300 ] || [ "$all_kb" -gt 10240 ]; then
+  echo "[publish] over budget: report.md must stay <= 300 KB and $OUT/ <= 10 MB (docs/reports.md)" >&2
+  exit 6
+fi
 echo "[publish] done: $OUT/report.md (s3cors run exit $rc)" >&2
 exit $rc

@@ -28,6 +28,8 @@ enum Command {
     Sweep(cli::sweep::Args),
     /// Measure the harness against a bare-client floor, scaling, and server load.
     Bench(s3cors::bench::Args),
+    /// The corpus built into this binary: export it for editing, or list it.
+    Cases(cli::cases::Args),
     /// Print the JSON Schema of case files (docs/case.schema.json).
     #[command(hide = true)]
     Schema,
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => cli::explain::main(a),
         Command::Sweep(a) => cli::sweep::main(a),
         Command::Bench(a) => s3cors::bench::main(a),
+        Command::Cases(a) => cli::cases::main(a),
         Command::Schema => {
             print!("{}", s3cors::case::schema_json());
             Ok(cli::EXIT_OK)

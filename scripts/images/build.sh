@@ -12,7 +12,8 @@
 #                           built binary + the libraries ldd names, via `docker import`)
 #
 # Env: MIRROR (Debian mirror for debootstrap; default: the one apt uses), REBUILD=1 (rebuild
-# images that exist), CARGO (default cargo). Needs root for debootstrap, docker, and for the
+# images that exist), CARGO (default cargo), S3CORS_BIN (use this s3cors binary instead of a
+# release build), S3CORS_IMAGE_ROUTE=import (binary route even when a Dockerfile exists). Needs root for debootstrap, docker, and for the
 # s3cors image a Rust toolchain. Every step says what it does on stderr; a failure names the step.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -103,11 +104,16 @@ build_s3cors() {
     log "s3cors: docker build of $REPO/Dockerfile"
     DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$REPO" >/dev/null || die "s3cors: docker build failed"
   else
-    log "s3cors: cargo build --release, then the binary + its libraries into an image"
-    (cd "$REPO" && ${CARGO:-cargo} build --release --bin s3cors >&2) || die "s3cors: cargo build failed"
     local target_dir bin root
-    target_dir=$(cd "$REPO" && ${CARGO:-cargo} metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-    bin=$target_dir/release/s3cors
+    if [ -n "${S3CORS_BIN:-}" ]; then
+      log "s3cors: $S3CORS_BIN + its libraries into an image"
+      bin=$S3CORS_BIN
+    else
+      log "s3cors: cargo build --release, then the binary + its libraries into an image"
+      (cd "$REPO" && ${CARGO:-cargo} build --release --bin s3cors >&2) || die "s3cors: cargo build failed"
+      target_dir=$(cd "$REPO" && ${CARGO:-cargo} metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+      bin=$target_dir/release/s3cors
+    fi
     [ -x "$bin" ] || die "s3cors: no binary at $bin"
     root=$(mktemp -d)
     mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc/ssl/certs"

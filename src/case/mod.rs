@@ -6,6 +6,7 @@
 //! produces [`Case`]s the runner executes. The format is documented in
 //! `docs/case-format.md`.
 
+pub mod corpus;
 pub mod load;
 pub mod model;
 pub mod ordered;

@@ -2,7 +2,7 @@
 //!
 //! These types are deliberately "raw": every field is what the author wrote, unknown fields
 //! are rejected (`deny_unknown_fields`), and the JSON Schema in `docs/case.schema.json` is
-//! generated from them. Rules that serde cannot express (a step has exactly one kind, `spec`
+//! generated from them. Rules that serde cannot express (a step has exactly one kind, `steps`
 //! is not empty, …) are checked afterwards in [`super::load`], which turns a [`CaseFile`]
 //! into a validated [`super::Case`].
 
@@ -21,7 +21,9 @@ pub struct CaseFile {
     /// One line saying what the case shows.
     pub title: String,
     /// Rule numbers of `spec/aws-s3-cors.md` (`3.2`) or of the uploads addendum
-    /// `spec/aws-s3-cors-uploads.md` (`U2.1`) the case exercises (at least one).
+    /// `spec/aws-s3-cors-uploads.md` (`U2.1`) the case exercises. Optional in your own cases;
+    /// s3cors's own corpus names at least one (a unit test enforces it).
+    #[serde(default)]
     pub spec: Vec<String>,
     /// Free labels (shown in reports).
     #[serde(default)]

@@ -197,7 +197,7 @@ fn live(args: &Args) -> anyhow::Result<Live> {
     if name_b == name_a {
         name_b.push_str("-2");
     }
-    let mut paths = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
     let mut filter: Option<String> = None;
     for w in &args.words {
         if Path::new(w).exists() || w.ends_with(".yaml") {
@@ -207,10 +207,12 @@ fn live(args: &Args) -> anyhow::Result<Live> {
             return Ok(Live::Exit(EXIT_USAGE));
         }
     }
-    if paths.is_empty() {
-        paths.push(PathBuf::from("cases"));
-    }
-    let loaded = case::load_paths(&paths);
+    // No paths: `./cases` when it exists, else the built-in corpus (as `s3cors run`).
+    let loaded = if paths.is_empty() {
+        case::corpus::load_default().0
+    } else {
+        case::load_paths(&paths)
+    };
     if !loaded.errors.is_empty() {
         for e in &loaded.errors {
             eprintln!("error: {e}");

@@ -8,6 +8,7 @@
 //! - [`EXIT_CASE_ERRORS`] 3: case files (or an expectations file) could not be loaded.
 //! - [`EXIT_HARNESS`] 4: the harness or a target broke (errors, not differences).
 
+pub mod cases;
 pub mod diff;
 pub mod explain;
 pub mod report;

@@ -5,6 +5,12 @@
 //! are declared here next to ours and a `libtest_mimic::Arguments` is built from them.
 //! Positional words that name an existing file or directory (or end in `.yaml`) are case
 //! paths; the one other word is the trial-name filter.
+//!
+//! Which cases run: the positional paths when there are any; otherwise the default corpus —
+//! `./cases` when that folder exists (the project's checkout), else the corpus built into the
+//! binary (see [`crate::case::corpus`]). `--cases DIR` adds a user's own cases to either, and
+//! `--no-default-cases` leaves the default corpus out, so `run --cases DIR --no-default-cases`
+//! runs only the user's cases (as does `run DIR`).
 
 use crate::case::{self, Case};
 use crate::cli::{EXIT_CASE_ERRORS, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
@@ -22,9 +28,17 @@ use std::time::Duration;
 /// Arguments of `s3cors run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Case files or directories (default `cases/`), and optionally one trial-name filter.
+    /// Case files or directories (default: `./cases` if it exists, else the built-in corpus),
+    /// and optionally one trial-name filter.
     #[arg(value_name = "CASES|FILTER")]
     pub words: Vec<String>,
+    /// Add your own cases (a folder or a `.yaml` file) to the run (repeatable). `spec:` is
+    /// optional in them.
+    #[arg(long = "cases", value_name = "DIR")]
+    pub extra_cases: Vec<PathBuf>,
+    /// Leave out the default corpus: run only the cases given with `--cases`.
+    #[arg(long)]
+    pub no_default_cases: bool,
     /// Target to run against: embedded, endpoint=URL, aws, container=IMAGE[,OPTION=VALUE…],
     /// or a container preset: minio, minio-global, localstack, moto, s3rver, garage
     /// (repeatable; see docs/targets.md).
@@ -78,9 +92,10 @@ pub struct Args {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
-    /// Directory of known-deviation files (`<target name>.yaml`).
-    #[arg(long, value_name = "DIR", default_value = "expectations")]
-    pub expectations: PathBuf,
+    /// Directory of known-deviation files (`<target name>.yaml`) (default: `./expectations`
+    /// if it exists, else the built-in files when the built-in corpus runs).
+    #[arg(long, value_name = "DIR")]
+    pub expectations: Option<PathBuf>,
     /// Consent to create (and delete) buckets on real Amazon S3 with `--target aws`
     /// (or set S3CORS_AWS_CONFIRM=yes).
     #[arg(long)]
@@ -157,9 +172,6 @@ fn split_words(words: &[String]) -> Result<(Vec<PathBuf>, Option<String>), Strin
             filter = Some(w.clone());
         }
     }
-    if paths.is_empty() {
-        paths.push(PathBuf::from("cases"));
-    }
     Ok((paths, filter))
 }
 
@@ -192,10 +204,16 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
         }
     }
     let names = target_names(&specs, &given_names);
+
+    let gathered = match gather_cases(&args, &paths) {
+        Ok(g) => g,
+        Err(code) => return Ok(code),
+    };
     let mut expectations = Vec::new();
     let mut expectation_errors = 0;
+    let exp_source = expectations_source(args.expectations.as_deref(), gathered.builtin);
     for name in &names {
-        match expectations::load_for_target(&args.expectations, name) {
+        match load_expectations(&exp_source, name) {
             Ok(Some(e)) => expectations.push((name.clone(), e)),
             Ok(None) => {}
             Err(e) => {
@@ -207,28 +225,8 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     if expectation_errors > 0 {
         return Ok(EXIT_CASE_ERRORS);
     }
-
-    let loaded = case::load_paths(&paths);
-    if !loaded.errors.is_empty() {
-        for e in &loaded.errors {
-            eprintln!("error: {e}");
-        }
-        eprintln!(
-            "{} case file error(s); {} case(s) loaded fine",
-            loaded.errors.len(),
-            loaded.cases.len()
-        );
-        return Ok(EXIT_CASE_ERRORS);
-    }
-    if loaded.cases.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "error: no case files (*.yaml) found in {}",
-            shown.join(", ")
-        );
-        return Ok(EXIT_CASE_ERRORS);
-    }
-    let mut cases = loaded.cases;
+    let revision = gathered.revision;
+    let mut cases = gathered.cases;
     if !args.no_mutations {
         let mutations = mutation::generate(&cases);
         cases.extend(mutations);
@@ -240,7 +238,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     } else {
         RunMeta {
             started_at: String::new(),
-            case_revision: case_revision(&paths, &cases),
+            case_revision: revision,
             command: reproducing_command(),
         }
     };
@@ -292,6 +290,148 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     Ok(report::exit_code(&results))
 }
 
+/// The cases of a run and the revision that names them.
+struct Gathered {
+    cases: Vec<Case>,
+    /// `git` tree or content hash of each source, joined with ` + `.
+    revision: String,
+    /// Whether the built-in corpus is part of the run.
+    builtin: bool,
+}
+
+/// Loads the run's cases (see the module doc for which); on a problem, prints it and returns
+/// the exit code.
+fn gather_cases(args: &Args, paths: &[PathBuf]) -> Result<Gathered, u8> {
+    let mut sets: Vec<(case::Loaded, String, String)> = Vec::new();
+    let mut builtin = false;
+    if !paths.is_empty() {
+        let loaded = case::load_paths(paths);
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let rev = folder_revision(paths, &loaded.cases);
+        sets.push((loaded, shown.join(", "), rev));
+    } else if !args.no_default_cases {
+        match case::corpus::default_source() {
+            case::corpus::Source::Folder(dir) => {
+                let loaded = case::load_dir(&dir);
+                let rev = folder_revision(std::slice::from_ref(&dir), &loaded.cases);
+                sets.push((loaded, dir.display().to_string(), rev));
+            }
+            case::corpus::Source::BuiltIn => {
+                builtin = true;
+                sets.push((
+                    case::corpus::load_builtin(),
+                    "the built-in corpus".to_string(),
+                    case::corpus::builtin_revision(),
+                ));
+            }
+        }
+    }
+    for p in &args.extra_cases {
+        let one = std::slice::from_ref(p);
+        let loaded = case::load_paths(one);
+        let rev = folder_revision(one, &loaded.cases);
+        sets.push((
+            loaded,
+            p.display().to_string(),
+            format!("{}: {rev}", p.display()),
+        ));
+    }
+    if sets.is_empty() {
+        eprintln!(
+            "error: no cases to run: `--no-default-cases` leaves out the default corpus; give \
+             your own with `--cases DIR`"
+        );
+        return Err(EXIT_USAGE);
+    }
+    let mut cases: Vec<Case> = Vec::new();
+    let mut errors = Vec::new();
+    let mut described = Vec::new();
+    let mut revisions = Vec::new();
+    for (loaded, shown, rev) in sets {
+        errors.extend(loaded.errors);
+        if loaded.cases.is_empty() {
+            errors.push(case::LoadError {
+                file: shown.clone(),
+                line: None,
+                message: "no case files (*.yaml) found".to_string(),
+            });
+        }
+        described.push(format!("{} case(s) from {shown}", loaded.cases.len()));
+        revisions.push(rev);
+        for c in loaded.cases {
+            if let Some(other) = cases.iter().find(|o| o.id == c.id) {
+                errors.push(case::LoadError {
+                    file: c.file.clone(),
+                    line: None,
+                    message: format!(
+                        "duplicate case id `{}` (also {}); rename one of the files",
+                        c.id, other.file
+                    ),
+                });
+            } else {
+                cases.push(c);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!(
+            "{} case file error(s); {} case(s) loaded fine",
+            errors.len(),
+            cases.len()
+        );
+        return Err(EXIT_CASE_ERRORS);
+    }
+    if !args.list {
+        eprintln!("cases: {}", described.join(" + "));
+    }
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Gathered {
+        cases,
+        revision: revisions.join(" + "),
+        builtin,
+    })
+}
+
+/// Where known-deviation files come from.
+enum ExpectationsSource {
+    Folder(PathBuf),
+    BuiltIn,
+    None,
+}
+
+/// `--expectations DIR` when given; else `./expectations` when it exists; else the built-in
+/// files, but only when the built-in corpus runs (they name its cases).
+fn expectations_source(given: Option<&Path>, builtin_corpus: bool) -> ExpectationsSource {
+    match given {
+        Some(dir) => ExpectationsSource::Folder(dir.to_path_buf()),
+        None if Path::new("expectations").is_dir() => {
+            ExpectationsSource::Folder(PathBuf::from("expectations"))
+        }
+        None if builtin_corpus => ExpectationsSource::BuiltIn,
+        None => ExpectationsSource::None,
+    }
+}
+
+fn load_expectations(
+    source: &ExpectationsSource,
+    target: &str,
+) -> Result<Option<expectations::Expectations>, expectations::ExpectationsError> {
+    match source {
+        ExpectationsSource::Folder(dir) => expectations::load_for_target(dir, target),
+        ExpectationsSource::BuiltIn => match case::corpus::builtin_expectations(target) {
+            Some(text) => {
+                let shown = PathBuf::from(format!("expectations/{target}.yaml (built-in)"));
+                expectations::parse(text, &shown).map(Some)
+            }
+            None => Ok(None),
+        },
+        ExpectationsSource::None => Ok(None),
+    }
+}
+
 /// Trial-name prefixes: the given name, else the kind, with `-2`, `-3` … when one repeats.
 fn target_names(specs: &[TargetSpec], given: &[Option<String>]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -332,25 +472,22 @@ fn write_results(dir: &Path, results: &RunResults, results_only: bool) -> anyhow
 }
 
 /// `git rev-parse HEAD:<dir>` (plus `-dirty` when the directory has local changes) for a
-/// single case directory inside a git checkout; otherwise a hash of the case files.
-fn case_revision(paths: &[PathBuf], cases: &[Case]) -> String {
+/// single case directory inside a git checkout; otherwise a content hash of the case files
+/// ([`case::corpus::content_revision`] over `<id>.yaml` and the bytes), which equals the
+/// built-in corpus's hash for an unedited `s3cors cases export`.
+fn folder_revision(paths: &[PathBuf], cases: &[Case]) -> String {
     if let [dir] = paths
         && dir.is_dir()
         && let Some(rev) = git_tree(dir)
     {
         return rev;
     }
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for c in cases {
-        h.update(c.file.as_bytes());
-        h.update([0]);
-        if let Ok(bytes) = std::fs::read(&c.file) {
-            h.update(&bytes);
-        }
-        h.update([0]);
-    }
-    format!("sha256:{}", &hex::encode(h.finalize())[..16])
+    case::corpus::content_revision(cases.iter().map(|c| {
+        (
+            format!("{}.yaml", c.id),
+            std::fs::read(&c.file).unwrap_or_default(),
+        )
+    }))
 }
 
 fn git_tree(dir: &Path) -> Option<String> {
@@ -458,7 +595,7 @@ mod tests {
         assert_eq!(p, vec![PathBuf::from("src")]);
         assert_eq!(f.as_deref(), Some("preflight"));
         let (p, f) = split_words(&[]).unwrap();
-        assert_eq!(p, vec![PathBuf::from("cases")]);
+        assert!(p.is_empty(), "no paths: the default corpus runs");
         assert_eq!(f, None);
         assert!(split_words(&["a".into(), "b".into()]).is_err());
     }

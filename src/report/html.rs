@@ -7,7 +7,18 @@
 //!
 //! Safety: case titles, diffs, header values and bodies come from files and servers we do not
 //! control. Every such string is HTML-escaped here in Rust; the script never builds markup
-//! from strings, it only clones `<template>`s rendered here and reads `data-*` attributes.
+//! from data, it only clones `<template>`s rendered here (expanded from their compressed
+//! form, see [`templates`]) and reads `data-*` attributes.
+//!
+//! First paint: what a reader opens the page for — each target's score and the matrix — comes
+//! first and compact (a strip of score cards, then the matrix), so both are visible without
+//! scrolling on a laptop screen (the Chromium test checks the score cards are inside a
+//! 1280×720 viewport). The case table and the per-cell details follow.
+//!
+//! Size: every cell's details are a `<template>`, and all of them travel gzip-compressed in
+//! one attribute, expanded on the first open (see [`templates`]). A failing cell's details
+//! show every step that ran, but only the deciding step with its whole exchange — earlier
+//! steps answered as expected and are one line each. Measured sizes: `docs/reports.md`.
 //!
 //! Deep links: `report.html#open=<target>/<case id>` opens that cell on load through the same
 //! `click()` a user's click takes (the Chromium test uses this).
@@ -47,8 +58,9 @@ pub fn render(r: &RunResults) -> String {
     out.push_str(CSS);
     out.push_str("</style>\n</head>\n<body>\n");
     header(&mut out, r);
-    targets(&mut out, r);
+    scores(&mut out, r);
     matrix(&mut out, r);
+    targets(&mut out, r);
     browser_section(&mut out, r);
     security_section(&mut out, r);
     cases(&mut out, r);
@@ -86,11 +98,52 @@ fn header(out: &mut String, r: &RunResults) {
     if !r.command.is_empty() {
         let _ = writeln!(
             out,
-            "<p class=\"prov\">Reproduce with: <code>{}</code></p>",
-            h(&r.command)
+            "<p class=\"prov\" title=\"{cmd}\">Reproduce with: <code>{cmd}</code></p>",
+            cmd = h(&r.command)
         );
     }
     out.push_str("</header>\n");
+}
+
+/// One card per target: `passed/total` of the ordinary cases (as Amazon S3), the percentage,
+/// what did not pass, and the browser level.
+fn scores(out: &mut String, r: &RunResults) {
+    let m = Matrix::of(r);
+    out.push_str(
+        "<section id=\"scores\" aria-label=\"Score per target\">\n\
+         <h2 class=\"visually-hidden\">Score per target</h2>\n",
+    );
+    for (t, total) in r.targets.iter().zip(&m.totals) {
+        let pct = if total.total() > 0 {
+            format!("{}%", total.get(Outcome::Pass) * 100 / total.total())
+        } else {
+            "—".to_string()
+        };
+        let l = BrowserLevel::of(t);
+        let marks: Vec<String> = total
+            .markers()
+            .into_iter()
+            .map(|(o, n)| format!("{}{n}&nbsp;{}", symbol(o), short_label(o)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<div class=\"score o-{}\" data-target=\"{}\"><div class=\"name\">{}</div>\
+             <div><span class=\"ratio\">{}</span> {pct} as Amazon S3</div>\
+             <div class=\"marks\">{} · 🌐&nbsp;{}/{}</div></div>",
+            total.worst().map(outcome_id).unwrap_or("skipped"),
+            h(&t.info.name),
+            h(&t.info.name),
+            total.ratio(),
+            if marks.is_empty() {
+                "all passed".to_string()
+            } else {
+                marks.join(", ")
+            },
+            l.equivalent,
+            l.compared(),
+        );
+    }
+    out.push_str("</section>\n");
 }
 
 fn targets(out: &mut String, r: &RunResults) {
@@ -118,15 +171,27 @@ fn targets(out: &mut String, r: &RunResults) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// A matrix cell on one line: `passed/total`, then one symbol and count per other outcome
+/// (`≈21 ∅10`), spelled out in the `title` (the legend under the matrix names the symbols).
+/// One line per cell keeps the whole matrix on the first screen.
 fn tally_cell(t: &Tally) -> String {
     let mut s = format!("<span class=\"ratio\">{}</span>", t.ratio());
-    let marks: Vec<String> = t
-        .markers()
-        .into_iter()
-        .map(|(o, n)| format!("{} {n} {}", symbol(o), short_label(o)))
-        .collect();
-    if !marks.is_empty() {
-        let _ = write!(s, "<span class=\"marks\">{}</span>", marks.join(", "));
+    let markers = t.markers();
+    if !markers.is_empty() {
+        let short: Vec<String> = markers
+            .iter()
+            .map(|(o, n)| format!("{}{n}", symbol(*o)))
+            .collect();
+        let long: Vec<String> = markers
+            .iter()
+            .map(|(o, n)| format!("{n} {}", short_label(*o)))
+            .collect();
+        let _ = write!(
+            s,
+            "<span class=\"marks\" title=\"{}\">{}</span>",
+            long.join(", "),
+            short.join(" ")
+        );
     }
     s
 }
@@ -447,20 +512,66 @@ fn browser_badge(status: Option<bool>) -> &'static str {
     }
 }
 
+/// The details of every cell: `<template id="d-<target>-<case>">`s, gzip-compressed and
+/// base64-encoded into one attribute, expanded by the script when a cell is first opened.
+///
+/// Why compressed: the details are the bulk of the page (every difference's exchange, diff
+/// and browser verdicts) and very repetitive; compressed they are about a tenth. Opening a
+/// cell needs the script anyway, so nothing readable without JS is lost, and the page stays
+/// one offline file. The markup is rendered and escaped here like the rest of the page.
 fn templates(out: &mut String, r: &RunResults) {
-    out.push_str("<div id=\"details\" hidden>\n");
+    let mut inner = String::new();
     for (ci, (id, _)) in case_index(r).into_iter().enumerate() {
         for (ti, t) in r.targets.iter().enumerate() {
             if let Some(c) = find_case(t, id) {
                 let _ = writeln!(
-                    out,
+                    inner,
                     "<template id=\"d-{ti}-{ci}\">{}</template>",
                     detail(&t.info.name, c)
                 );
             }
         }
     }
-    out.push_str("</div>\n");
+    let _ = writeln!(
+        out,
+        "<div id=\"details\" hidden></div>\n<div id=\"details-gz\" hidden data-gz=\"{}\"></div>",
+        compress(&inner)
+    );
+}
+
+/// gzip, then standard base64 (what `atob` and `DecompressionStream("gzip")` read).
+fn compress(text: &str) -> String {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = gz.write_all(text.as_bytes());
+    let bytes = gz.finish().unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The page with its compressed details expanded in place, as the script does: what the
+/// tests inspect.
+#[doc(hidden)]
+pub fn expand_details(page: &str) -> String {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let marker = "<div id=\"details-gz\" hidden data-gz=\"";
+    let Some(start) = page.find(marker) else {
+        return page.to_string();
+    };
+    let rest = &page[start + marker.len()..];
+    let end = rest.find('"').unwrap_or(rest.len());
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&rest[..end])
+        .unwrap_or_default();
+    let mut inner = String::new();
+    let _ = flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut inner);
+    page.replacen(
+        "<div id=\"details\" hidden></div>",
+        &format!("<div id=\"details\" hidden>{inner}</div>"),
+        1,
+    )
 }
 
 /// The panel content for one case on one target.
@@ -540,7 +651,24 @@ fn detail(target: &str, c: &CaseResult) -> String {
     } else if !c.steps.is_empty() {
         out.push_str("<h3>Steps</h3>");
         for (i, s) in c.steps.iter().enumerate() {
-            out.push_str(&step(i, s, c.failed_step == Some(i), case_diff(c)));
+            let deciding = c.failed_step == Some(i);
+            let browser_differs = match (&s.expected_browser, &s.browser) {
+                (Some(e), Some(a)) => !a.browser_equivalent(e),
+                _ => false,
+            };
+            if s.passed && !deciding && !browser_differs {
+                // Answered as expected: one line (the exchange would only add size; the
+                // replay command of the deciding step reproduces the case).
+                let _ = write!(
+                    out,
+                    "<p class=\"step-ok\">{}. {} <small>(line {})</small> — ✓ as expected</p>",
+                    i + 1,
+                    h(&s.label),
+                    s.line
+                );
+            } else {
+                out.push_str(&step(i, s, deciding, case_diff(c)));
+            }
         }
     }
     out.push_str("</div>");
@@ -679,159 +807,37 @@ fn verdicts(expected: Option<&Verdict>, actual: Option<&Verdict>) -> String {
 }
 
 /// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); every
-/// coloured element also carries a symbol and a text label.
-const CSS: &str = r##"
-:root { --fg:#1a1a1a; --bg:#fff; --muted:#5a5a5a; --line:#d0d0d0; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
-  background: var(--bg); margin: 0 auto; padding: 1rem 1.5rem 4rem; max-width: 1400px; }
-h1 { margin: .2rem 0; font-size: 1.6rem; } h2 { margin-top: 2rem; font-size: 1.25rem; }
-code, pre { font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
-.prov { color: var(--muted); margin: .2rem 0; } .hint { color: var(--muted); }
-table { border-collapse: collapse; margin: .5rem 0; }
-th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #f2f2f2; position: sticky; top: 0; }
-td.none { color: var(--muted); }
-.cell { display: block; width: 100%; min-width: 7rem; text-align: left; border: 1px solid #0003;
-  border-radius: 4px; padding: .25rem .45rem; cursor: pointer; font: inherit; color: #000; }
-.cell:hover, .cell:focus-visible { outline: 3px solid #0072B2; outline-offset: 1px; }
-.cell.selected { outline: 3px solid #000; }
-.cell.dim { opacity: .3; }
-.ratio { font-weight: 600; margin-right: .4rem; } .marks { font-size: .85em; }
-.badge { display: inline-block; border-radius: 3px; padding: 0 .35rem; font-size: .85em;
-  border: 1px solid #0003; white-space: nowrap; }
-.o-pass { background: #009E73; color: #000; }
-.o-fail { background: #D55E00; color: #000; }
-.o-known_deviation { background: #F0E442; color: #000; }
-.o-stale_expectation { background: #CC79A7; color: #000; }
-.o-unsupported { background: #56B4E9; color: #000; }
-.o-skipped { background: #DDDDDD; color: #000; }
-.o-error { background: #000; color: #fff; }
-.o-fail, .o-stale_expectation { background-image: repeating-linear-gradient(45deg, #0000 0 6px, #0001 6px 12px); }
-td.total { font-weight: 600; }
-.bl { font-size: .8em; border: 1px solid #0004; border-radius: 3px; padding: 0 .25rem; margin-left: .3rem;
-  white-space: nowrap; background: #fff; }
-.bl-same { color: #005a40; } .bl-differs { color: #8a3b00; font-weight: 600; }
-tr.browser-row td, tr.browser-row th { font-size: .9em; }
-ul.crossing { margin: .2rem 0 0; padding-left: 1.1rem; font-size: .9em; }
-td.sec-found { font-weight: 700; color: #8a3b00; }
-tr.f-granted td:first-child { font-weight: 700; color: #8a3b00; }
-table.verdicts td, table.verdicts th { font-size: .9em; }
-.legend { font-size: .9em; line-height: 2; }
-#filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .5rem 0; }
-#filters fieldset { border: 1px solid var(--line); padding: .2rem .5rem; }
-#filter { min-width: 18rem; padding: .25rem .4rem; font: inherit; }
-#shown { color: var(--muted); }
-tr.case .title { font-weight: normal; color: var(--muted); font-size: .85em; max-width: 32rem; }
-#panel { position: fixed; right: 0; top: 0; bottom: 0; width: min(48rem, 100%); overflow: auto;
-  background: #fff; border-left: 3px solid #0072B2; box-shadow: -4px 0 16px #0003; padding: 0 1rem 2rem; }
-#panel[hidden] { display: none; }
-.panel-head { display: flex; justify-content: space-between; align-items: center; position: sticky;
-  top: 0; background: #fff; border-bottom: 1px solid var(--line); }
-.panel-head h2 { font-size: 1rem; margin: .6rem 0; word-break: break-all; }
-pre { background: #f6f6f6; border: 1px solid var(--line); padding: .5rem; overflow: auto;
-  white-space: pre-wrap; word-break: break-all; }
-pre.diff .add { background: #d7ecff; display: block; } pre.diff .add::before { content: ""; }
-pre.diff .del { background: #ffe3cc; display: block; text-decoration: line-through #0004; }
-pre.diff .hdr { color: var(--muted); display: block; } pre.diff .ctx { display: block; }
-.reason { border-left: 4px solid #E69F00; padding-left: .5rem; }
-details.step { margin: .4rem 0; border: 1px solid var(--line); padding: .2rem .5rem; }
-details.step > summary { cursor: pointer; }
-@media print { #panel, #filters { display: none; } }
-"##;
+/// coloured element also carries a symbol and a text label. Kept in its own file so it can be
+/// edited as CSS; compiled in, so the page stays one file.
+const CSS: &str = include_str!("assets/report.css");
 
 /// The page script: filters, the panel, deep links. Never turns data into markup.
-const JS: &str = r##"(function () {
-  "use strict";
-  var panel = document.getElementById("panel");
-  var panelBody = document.getElementById("panel-body");
-  var panelTitle = document.getElementById("panel-title");
-  var filter = document.getElementById("filter");
-  var shown = document.getElementById("shown");
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("input.of"));
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#cases tbody tr.case"));
-  var caseCells = Array.prototype.slice.call(document.querySelectorAll("#cases .cell"));
-
-  function keyOf(cell) {
-    return cell.getAttribute("data-target") + "/" + cell.getAttribute("data-case");
-  }
-
-  function openDetail(cell) {
-    var tpl = document.getElementById(cell.getAttribute("data-detail"));
-    if (!tpl) { return; }
-    panelBody.replaceChildren(tpl.content.cloneNode(true));
-    panelTitle.textContent = keyOf(cell);
-    panel.setAttribute("data-open", keyOf(cell));
-    panel.hidden = false;
-    caseCells.forEach(function (c) { c.classList.remove("selected"); });
-    cell.classList.add("selected");
-    try { history.replaceState(null, "", "#open=" + encodeURIComponent(keyOf(cell))); } catch (e) { /* file:// in some browsers */ }
-    panel.focus();
-  }
-
-  function closePanel() {
-    panel.hidden = true;
-    panel.removeAttribute("data-open");
-    caseCells.forEach(function (c) { c.classList.remove("selected"); });
-  }
-
-  function applyFilters() {
-    var q = filter.value.trim().toLowerCase();
-    var on = {};
-    boxes.forEach(function (b) { on[b.value] = b.checked; });
-    var n = 0;
-    rows.forEach(function (r) {
-      var textOk = !q || r.getAttribute("data-search").indexOf(q) >= 0;
-      var outcomes = r.getAttribute("data-outcomes").split(" ");
-      var outcomeOk = outcomes.some(function (o) { return on[o]; });
-      r.hidden = !(textOk && outcomeOk);
-      if (!r.hidden) { n += 1; }
-      Array.prototype.forEach.call(r.querySelectorAll(".cell"), function (c) {
-        c.classList.toggle("dim", !on[c.getAttribute("data-outcome")]);
-      });
-    });
-    shown.textContent = n + " of " + rows.length + " cases shown";
-  }
-
-  function fromHash() {
-    var hash = location.hash.replace(/^#/, "");
-    if (hash.indexOf("open=") !== 0) { return; }
-    var key;
-    try { key = decodeURIComponent(hash.slice(5)); } catch (e) { return; }
-    for (var i = 0; i < caseCells.length; i += 1) {
-      if (keyOf(caseCells[i]) === key) {
-        if (panel.getAttribute("data-open") !== key) { caseCells[i].click(); }
-        return;
-      }
-    }
-  }
-
-  caseCells.forEach(function (c) {
-    c.addEventListener("click", function () { openDetail(c); });
-  });
-  Array.prototype.forEach.call(document.querySelectorAll("#matrix .cell"), function (c) {
-    c.addEventListener("click", function () {
-      filter.value = c.getAttribute("data-group") + "/";
-      applyFilters();
-      document.getElementById("cases-section").scrollIntoView();
-    });
-  });
-  filter.addEventListener("input", applyFilters);
-  boxes.forEach(function (b) { b.addEventListener("change", applyFilters); });
-  document.getElementById("panel-close").addEventListener("click", closePanel);
-  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { closePanel(); } });
-  window.addEventListener("hashchange", fromHash);
-
-  applyFilters();
-  fromHash();
-  document.body.setAttribute("data-js", "ready");
-})();
-"##;
+const JS: &str = include_str!("assets/report.js");
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::sample::{HOSTILE_TITLE, sample_results};
+
+    /// The page as the script sees it once a cell was opened (details expanded).
+    fn expanded(r: &RunResults) -> String {
+        expand_details(&render(r))
+    }
+
+    #[test]
+    fn details_are_compressed_and_expand_to_every_template() {
+        let page = render(&sample_results());
+        assert!(
+            !page.contains("<template id="),
+            "the details are compressed"
+        );
+        assert!(
+            page.contains("<div id=\"details-gz\" hidden data-gz=\"H4sI"),
+            "gzip, base64"
+        );
+        let full = expanded(&sample_results());
+        assert_eq!(full.matches("<template id=\"d-").count(), 8);
+    }
 
     #[test]
     fn self_contained() {
@@ -847,7 +853,7 @@ mod tests {
 
     #[test]
     fn hostile_strings_are_escaped() {
-        let page = render(&sample_results());
+        let page = expanded(&sample_results());
         // The only <script> is ours, and no attribute was broken out of.
         assert_eq!(page.matches("<script").count(), 1);
         assert!(!page.contains("<img"));
@@ -865,7 +871,7 @@ mod tests {
 
     #[test]
     fn matrix_and_case_table_shape() {
-        let page = render(&sample_results());
+        let page = expanded(&sample_results());
         let matrix = page
             .split("<table id=\"matrix\">")
             .nth(1)
@@ -874,7 +880,7 @@ mod tests {
         assert_eq!(matrix.matches("<tr data-group=").count(), 3);
         assert_eq!(matrix.matches("class=\"cell ").count(), 6);
         assert!(matrix.contains(
-            "<button type=\"button\" class=\"cell o-fail\" data-group=\"preflight\" data-target=\"embedded\"><span class=\"ratio\">1/2</span><span class=\"marks\">✗ 1 fail</span></button>"
+            "<button type=\"button\" class=\"cell o-fail\" data-group=\"preflight\" data-target=\"embedded\"><span class=\"ratio\">1/2</span><span class=\"marks\" title=\"1 fail\">✗1</span></button>"
         ));
         assert!(matrix.contains("<td class=\"total o-error\"><span class=\"ratio\">2/4</span>"));
 
@@ -898,7 +904,7 @@ mod tests {
 
     #[test]
     fn details_carry_diff_reason_curl() {
-        let page = render(&sample_results());
+        let page = expanded(&sample_results());
         let t = page
             .split("<template id=\"d-0-2\">")
             .nth(1)
@@ -935,7 +941,7 @@ mod tests {
 
     #[test]
     fn browser_level_per_target_and_per_cell() {
-        let page = render(&sample_results());
+        let page = expanded(&sample_results());
         let browser = page
             .split("<table id=\"browser\">")
             .nth(1)
@@ -975,10 +981,10 @@ mod tests {
 
     #[test]
     fn security_section_lists_findings() {
-        let plain = render(&sample_results());
+        let plain = expanded(&sample_results());
         assert!(plain.contains("No security cases in this run"));
 
-        let page = render(&crate::report::sample::sample_with_security());
+        let page = expanded(&crate::report::sample::sample_with_security());
         let sec = page
             .split("<section id=\"security-section\">")
             .nth(1)

@@ -1,10 +1,18 @@
-//! `report.md`: the compatibility report as GitHub-flavoured Markdown.
+//! `report.md` and `details/<target>.md`: the compatibility report as GitHub-flavoured
+//! Markdown.
 //!
 //! Laid out the way people read compatibility tables (Garage's and R2's S3 tables, wpt.fyi):
 //! first where the run came from (so it can be reproduced), then one row per case group and
-//! one column per target with `passed/total` and what did not pass, then the details of every
-//! difference, collapsed so the page stays scannable. Everything that came from a case file
-//! or a target is escaped (see `text`).
+//! one column per target with `passed/total` and what did not pass. Everything that came from
+//! a case file or a target is escaped (see `text`).
+//!
+//! Why two levels of files: a whole corpus against seven servers is thousands of differences
+//! (the first single-file report was 3.4 MB, too large for a code host to display or a person
+//! to read). `report.md` is the summary a person opens — targets, matrix, browser level,
+//! security counts and the *headline* differences of each target (the most frequent causes,
+//! counted) — and stays small whatever the corpus size (tens of KB). Every difference with its
+//! diff, browser verdicts and replay command goes to that target's `details/<target>.md`,
+//! linked from the summary.
 
 use std::fmt::Write as _;
 
@@ -14,21 +22,93 @@ use super::text::{html_line, md_code, md_fence, md_inline};
 use super::{Matrix, Tally, case_diff, deciding_curl, short_label};
 use crate::results::{CaseResult, Outcome, RunResults, TargetRun};
 
-/// Renders the whole report.
+/// How many headline causes the summary lists per target and kind.
+const HEADLINES: usize = 6;
+/// Longest headline cause shown (characters); the details file has the whole text.
+const HEADLINE_CHARS: usize = 160;
+
+/// Renders the summary, `report.md`.
 pub fn render(results: &RunResults) -> String {
+    let files = detail_files(results);
     let mut out = String::new();
     out.push_str("# S3 CORS compatibility report\n\n");
     out.push_str(&provenance(results));
     out.push_str("\n## Targets\n\n");
-    out.push_str(&targets_table(results));
+    out.push_str(&targets_table(results, &files));
     out.push_str("\n## Matrix\n\n");
     out.push_str(&matrix(results));
     out.push_str("\n## Browser level\n\n");
     out.push_str(&browser_level(results));
     out.push_str("\n## Security findings (origin mutations)\n\n");
-    out.push_str(&security_findings(results));
+    out.push_str(&security_summary(results));
+    out.push_str("\n## Headline differences per target\n\n");
+    out.push_str(&headlines(results, &files));
+    out
+}
+
+/// The details file of each target, relative to the report directory
+/// (`details/<target>.md`), in target order. Target names are user-given: anything outside
+/// `[A-Za-z0-9._-]` becomes `_`, and a name that then repeats gets `-2`, `-3`, …
+pub fn detail_files(results: &RunResults) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for t in &results.targets {
+        let mut base: String = t
+            .info
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if base.is_empty() || base.starts_with('.') {
+            base.insert(0, '_');
+        }
+        let mut name = format!("details/{base}.md");
+        let mut n = 1;
+        while files.contains(&name) {
+            n += 1;
+            name = format!("details/{base}-{n}.md");
+        }
+        files.push(name);
+    }
+    files
+}
+
+/// Renders one target's details file: its browser-level crossings, its security findings and
+/// every difference with its diff, browser verdicts and replay command.
+pub fn render_target(results: &RunResults, index: usize) -> String {
+    let Some(t) = results.targets.get(index) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {}: S3 CORS differences in detail\n\n[← the summary](../report.md)\n",
+        md_inline(&t.info.name)
+    );
+    out.push_str(&provenance(results));
+    let m = Matrix::of(results);
+    if let Some(total) = m.totals.get(index) {
+        let _ = writeln!(out, "\nSame as Amazon S3: {}\n", cell(total));
+    }
+    for note in super::target_notes(t) {
+        let _ = writeln!(out, "- {}", md_inline(&note));
+    }
+    out.push_str("\n## Browser level\n\n");
+    let crossings = browser_crossings(t);
+    if crossings.is_empty() {
+        out.push_str("No case where exact conformance and the browser level disagree.\n");
+    } else {
+        out.push_str(&crossings);
+    }
+    out.push_str("\n## Security findings (origin mutations)\n\n");
+    out.push_str(&security_findings_of(t));
     out.push_str("\n## Differences\n\n");
-    out.push_str(&differences(results));
+    out.push_str(&differences_of(t));
     out
 }
 
@@ -63,10 +143,13 @@ fn provenance(r: &RunResults) -> String {
     out
 }
 
-fn targets_table(r: &RunResults) -> String {
-    let mut out =
-        String::from("| Target | Kind | Version | Endpoint | Notes |\n|---|---|---|---|---|\n");
-    for t in &r.targets {
+fn targets_table(r: &RunResults, files: &[String]) -> String {
+    let m = Matrix::of(r);
+    let mut out = String::from(
+        "| Target | Kind | Version | Endpoint | Same as Amazon S3 | Notes | Details |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for (i, t) in r.targets.iter().enumerate() {
         let opt = |v: &Option<String>| v.as_deref().map(md_inline).unwrap_or_else(|| "—".into());
         let notes: Vec<String> = super::target_notes(t)
             .iter()
@@ -74,7 +157,7 @@ fn targets_table(r: &RunResults) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "| **{}** | {} | {} | {} | {} |",
+            "| **{}** | {} | {} | {} | {} | {} | [{}]({}) |",
             md_inline(&t.info.name),
             md_inline(&t.info.kind),
             opt(&t.info.version),
@@ -83,11 +166,14 @@ fn targets_table(r: &RunResults) -> String {
                 .as_deref()
                 .map(md_code)
                 .unwrap_or_else(|| "—".into()),
+            m.totals.get(i).map(cell).unwrap_or_else(|| "—".into()),
             if notes.is_empty() {
                 "—".into()
             } else {
                 notes.join("; ")
             },
+            files.get(i).map(|f| md_inline(f)).unwrap_or_default(),
+            files.get(i).cloned().unwrap_or_default(),
         );
     }
     out
@@ -161,38 +247,146 @@ fn worth_detailing(target: &TargetRun, case: &CaseResult) -> bool {
     }
 }
 
-fn differences(r: &RunResults) -> String {
+/// Every ordinary case of one target that did not pass, in id order, with its details.
+fn differences_of(t: &TargetRun) -> String {
     let mut out = String::new();
-    let mut any = false;
-    for (id, first) in super::case_index(r) {
-        if security::is_security(first) {
-            continue;
+    let mut cases: Vec<&CaseResult> = security::ordinary_cases(t)
+        .filter(|c| worth_detailing(t, c))
+        .collect();
+    cases.sort_by(|a, b| a.case.cmp(&b.case));
+    for c in &cases {
+        let _ = writeln!(out, "### {} — {}\n", md_code(&c.case), md_inline(&c.title));
+        let _ = write!(out, "File: {}", md_code(&c.file));
+        if !c.spec.is_empty() {
+            let _ = write!(out, " · spec {}", md_inline(&c.spec.join(", ")));
         }
-        let rows: Vec<(&TargetRun, &CaseResult)> = r
-            .targets
-            .iter()
-            .filter_map(|t| super::find_case(t, id).map(|c| (t, c)))
-            .filter(|(t, c)| worth_detailing(t, c))
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        any = true;
-        let _ = writeln!(out, "### {} — {}\n", md_code(id), md_inline(&first.title));
-        let _ = write!(out, "File: {}", md_code(&first.file));
-        if !first.spec.is_empty() {
-            let _ = write!(out, " · spec {}", md_inline(&first.spec.join(", ")));
-        }
-        if !first.tags.is_empty() {
-            let _ = write!(out, " · tags {}", md_inline(&first.tags.join(", ")));
+        if !c.tags.is_empty() {
+            let _ = write!(out, " · tags {}", md_inline(&c.tags.join(", ")));
         }
         out.push_str("\n\n");
-        for (t, c) in rows {
-            out.push_str(&case_details(t, c));
+        out.push_str(&case_details(t, c));
+    }
+    if cases.is_empty() {
+        out.push_str("None: every case passed on this target.\n");
+    }
+    out
+}
+
+/// What did not pass on a target, by cause, most frequent first: `(cause, count, an example
+/// case id)`. Known deviations are counted by the clauses of their reasons (`no Vary; no
+/// Max-Age (see …)` counts once for each clause, the `(see …)` pointer dropped), other
+/// differences by the first changed line of their diff.
+fn causes<'a>(
+    cases: impl Iterator<Item = &'a CaseResult>,
+    by_reason: bool,
+) -> (usize, Vec<(String, usize, &'a str)>) {
+    let mut counts: Vec<(String, usize, &'a str)> = Vec::new();
+    let mut n = 0;
+    for c in cases {
+        n += 1;
+        let keys: Vec<String> = if by_reason {
+            let reason = c.reason.as_deref().unwrap_or("no reason given");
+            let reason = match reason.rfind(" (see ") {
+                Some(at) if reason.ends_with(')') => &reason[..at],
+                _ => reason,
+            };
+            let mut parts: Vec<String> = reason
+                .split("; ")
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            parts.dedup();
+            parts
+        } else {
+            let line = case_diff(c)
+                .map(super::first_diff_line)
+                .or(c.reason.as_deref())
+                .unwrap_or("no diff recorded");
+            vec![line.trim().to_string()]
+        };
+        for k in keys {
+            match counts.iter_mut().find(|(key, _, _)| *key == k) {
+                Some(entry) => entry.1 += 1,
+                None => counts.push((k, 1, c.case.as_str())),
+            }
         }
     }
-    if !any {
-        out.push_str("None: every case passed on every target.\n");
+    // Most frequent first; ties in the order first seen (cases are in id order).
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    (n, counts)
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= HEADLINE_CHARS {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(HEADLINE_CHARS).collect();
+    format!("{cut}…")
+}
+
+/// The summary's per-target headlines: the score, the most frequent causes of new
+/// differences, known deviations and errors, and the link to the details file.
+fn headlines(r: &RunResults, files: &[String]) -> String {
+    let m = Matrix::of(r);
+    let mut out = String::from(
+        "Per target, the most frequent causes of what did not pass (known deviations by the \
+         clauses of their reasons in `expectations/<target>.yaml`, other differences by the \
+         first line of their `-expected +actual` diff), each with how many cases show it and \
+         one example. Every case with its diff is in the target's details file.\n",
+    );
+    for (i, t) in r.targets.iter().enumerate() {
+        let file = files.get(i).cloned().unwrap_or_default();
+        let _ = writeln!(out, "\n### {}\n", md_inline(&t.info.name));
+        if let Some(total) = m.totals.get(i) {
+            let _ = writeln!(out, "{} · [details]({file})\n", cell(total));
+        }
+        let notes = super::target_notes(t);
+        for note in &notes {
+            let _ = writeln!(out, "- {}", md_inline(note));
+        }
+        if !notes.is_empty() {
+            out.push('\n');
+        }
+        let groups: [(&str, &[Outcome], bool); 3] = [
+            (
+                "New differences (fail) and stale expectations",
+                &[Outcome::Fail, Outcome::StaleExpectation],
+                false,
+            ),
+            ("Errors", &[Outcome::Error], false),
+            ("Known deviations", &[Outcome::KnownDeviation], true),
+        ];
+        let mut any = false;
+        for (what, outcomes, by_reason) in groups {
+            let (n, found) = causes(
+                security::ordinary_cases(t).filter(|c| outcomes.contains(&c.outcome.0)),
+                by_reason,
+            );
+            if n == 0 {
+                continue;
+            }
+            any = true;
+            let _ = writeln!(out, "{what}: {n} case(s).\n");
+            for (cause, count, example) in found.iter().take(HEADLINES) {
+                let _ = writeln!(
+                    out,
+                    "- {} — {count} case(s), e.g. {}",
+                    md_code(&shorten(cause)),
+                    md_code(example)
+                );
+            }
+            if found.len() > HEADLINES {
+                let _ = writeln!(
+                    out,
+                    "- … {} more cause(s) in [the details]({file})",
+                    found.len() - HEADLINES
+                );
+            }
+            out.push('\n');
+        }
+        if !any {
+            out.push_str("No differences from Amazon S3 outside the security pack.\n");
+        }
     }
     out
 }
@@ -237,7 +431,15 @@ fn browser_level(r: &RunResults) -> String {
          error). Security cases are counted in their own section.\n\n",
     );
     out.push_str(&browser_table(r));
-    for t in &r.targets {
+    out.push_str("\nThe cases of the two crossings are listed in each target's details file.\n");
+    out
+}
+
+/// The two crossings of one target (cases failing exact conformance but browser-equivalent,
+/// and the reverse), as collapsible lists.
+fn browser_crossings(t: &TargetRun) -> String {
+    let mut out = String::new();
+    {
         let l = BrowserLevel::of(t);
         for (cases, what) in [
             (
@@ -307,7 +509,7 @@ pub fn security_table(r: &RunResults) -> String {
     out
 }
 
-fn security_findings(r: &RunResults) -> String {
+fn security_summary(r: &RunResults) -> String {
     if !security::any_security(r) {
         return "No security cases in this run (the origin-mutation pack, tag `security`, was \
                 not run).\n"
@@ -323,12 +525,19 @@ fn security_findings(r: &RunResults) -> String {
          among them are still findings.\n\n",
     );
     out.push_str(&security_table(r));
-    for t in &r.targets {
+    out.push_str("\nEach finding, with its diff, is in the target's details file.\n");
+    out
+}
+
+/// One target's security findings, each with its details.
+fn security_findings_of(t: &TargetRun) -> String {
+    let mut out = String::new();
+    {
         let s = SecuritySummary::of(t);
         if s.findings.is_empty() {
-            continue;
+            return "None: every security case that ran answered as Amazon S3 does (or none ran).\n"
+                .into();
         }
-        let _ = writeln!(out, "\n### {}\n", md_inline(&t.info.name));
         for kind in [
             FindingKind::Granted,
             FindingKind::Refused,
@@ -462,12 +671,73 @@ mod tests {
         assert!(md.contains(
             "Reproduce with: `s3cors run --target embedded --target endpoint=http://127.0.0.1:5000`"
         ));
-        assert!(
-            md.contains(
-                "| **embedded** | embedded | s3cors 0.1.0 | `http://127.0.0.1:41234` | — |"
-            )
+        assert!(md.contains(
+            "| **embedded** | embedded | s3cors 0.1.0 | `http://127.0.0.1:41234` | 💥 2/4 · 1 error, 1 fail | — | [details/embedded.md](details/embedded.md) |"
+        ), "{md}");
+        assert!(md.contains("| **moto** | endpoint | moto 5.2.1 | `http://127.0.0.1:5000` | ❌ 0/4 · 1 fail, 1 stale, 1 known, 1 unsupported | no public ACLs: PutObjectAcl answered NotImplemented | [details/moto.md](details/moto.md) |"));
+    }
+
+    #[test]
+    fn detail_file_names_are_safe_and_unique() {
+        let mut r = sample_results();
+        r.targets[0].info.name = "../my store".into();
+        r.targets[1].info.name = "../my_store".into();
+        assert_eq!(
+            detail_files(&r),
+            vec!["details/_.._my_store.md", "details/_.._my_store-2.md"]
         );
-        assert!(md.contains("| **moto** | endpoint | moto 5.2.1 | `http://127.0.0.1:5000` | no public ACLs: PutObjectAcl answered NotImplemented |"));
+    }
+
+    #[test]
+    fn headlines_count_causes_per_target() {
+        let md = render(&sample_results());
+        let section = md
+            .split("## Headline differences per target")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(section.contains("### moto\n\n❌ 0/4 · 1 fail, 1 stale, 1 known, 1 unsupported · [details](details/moto.md)"), "{section}");
+        assert!(
+            section.contains("Known deviations: 1 case(s).\n\n- `moto answers * instead of echoing the origin (https://github.com/getmoto/moto/issues/8410)` — 1 case(s), e.g. `preflight/allowed-origin`"),
+            "{section}"
+        );
+        assert!(
+            section.contains("New differences (fail) and stale expectations: 2 case(s)."),
+            "{section}"
+        );
+        assert!(section.contains("Errors: 1 case(s)."), "{section}");
+        // The summary carries no case details.
+        assert!(!md.contains("```diff"));
+        assert!(!md.contains("<details>"));
+    }
+
+    #[test]
+    fn summary_stays_small_for_a_large_run() {
+        // 7 targets × 3000 failing cases with long diffs: the details grow, the summary not.
+        let mut r = sample_results();
+        let proto = r.targets[1].clone();
+        r.targets = (0..7)
+            .map(|i| {
+                let mut t = proto.clone();
+                t.info.name = format!("target-{i}");
+                let c0 = t.cases[0].clone();
+                t.cases = (0..3000)
+                    .map(|n| {
+                        let mut c = c0.clone();
+                        c.case = format!("group-{}/case-{n}", n % 12);
+                        c.outcome.0 = Outcome::KnownDeviation;
+                        c.reason = Some(format!("reason {} of many; shared clause", n % 40));
+                        c.diff = Some(format!("-vary: Origin\n+vary: {}\n", "x".repeat(n % 500)));
+                        c
+                    })
+                    .collect();
+                t
+            })
+            .collect();
+        let md = render(&r);
+        assert!(md.len() < 300 * 1024, "report.md is {} bytes", md.len());
+        let details = render_target(&r, 0);
+        assert!(details.len() > md.len(), "the details hold the differences");
+        assert_eq!(details.matches("<details>").count(), 3000);
     }
 
     #[test]
@@ -496,8 +766,17 @@ mod tests {
 
     #[test]
     fn differences_are_detailed_and_escaped() {
-        let md = render(&sample_results());
-        let diffs = md.split("## Differences").nth(1).unwrap_or_default();
+        let r = sample_results();
+        let md = format!("{}{}", render_target(&r, 0), render_target(&r, 1));
+        let diffs: String = [render_target(&r, 0), render_target(&r, 1)]
+            .iter()
+            .map(|t| {
+                t.split("## Differences")
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
         // Passing cases are not detailed; everything else is.
         assert!(
             !diffs.contains("put-get-round-trip</")
@@ -534,25 +813,27 @@ mod tests {
 
     #[test]
     fn browser_level_table_and_crossings() {
-        let md = render(&sample_results());
+        let r = sample_results();
+        let md = render(&r);
         let section = md
             .split("## Browser level")
             .nth(1)
             .and_then(|s| s.split("\n## ").next())
             .unwrap_or_default();
+        let crossings = format!("{}{}", render_target(&r, 0), render_target(&r, 1));
         assert!(section.contains(
             "| Target | Browser-equivalent | Differs | Not compared | Fails exact, same in a browser | Passes exact, differs in a browser |"
         ));
         assert!(section.contains("| **embedded** | ✅ 2 | 0 | 2 | 1 | 0 |"));
         assert!(section.contains("| **moto** | 1 | ❌ 2 | 1 | 1 | 1 |"));
-        assert!(section.contains(
+        assert!(crossings.contains(
             "<details><summary><b>embedded</b>: 1 case(s) fails exact conformance but is browser-equivalent</summary>"
         ));
-        assert!(section.contains("- `preflight/vary-all-three` (fail) — Vary &lt;script&gt;"));
-        assert!(section.contains(
+        assert!(crossings.contains("- `preflight/vary-all-three` (fail) — Vary &lt;script&gt;"));
+        assert!(crossings.contains(
             "<b>moto</b>: 1 case(s) passes exact conformance but a browser decides differently"
         ));
-        assert!(section.contains("- `validation/two-wildcards` (stale expectation)"));
+        assert!(crossings.contains("- `validation/two-wildcards` (stale expectation)"));
         let matrix_at = md.find("## Matrix").unwrap_or(usize::MAX);
         let browser_at = md.find("## Browser level").unwrap_or(0);
         assert!(
@@ -566,16 +847,22 @@ mod tests {
         let plain = render(&sample_results());
         assert!(plain.contains("No security cases in this run"));
 
-        let md = render(&crate::report::sample::sample_with_security());
-        let section = md
+        let sec = crate::report::sample::sample_with_security();
+        let md = render(&sec);
+        let table = md
+            .split("## Security findings (origin mutations)")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_default();
+        assert!(table.contains("| **embedded** | 3 | 3 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"));
+        assert!(table.contains("| **moto** | 3 | 0 | ⚠️ **2** | 1 | 1 | 0 | 1 | 0 | 0 |"));
+        assert!(render_target(&sec, 0).contains("None: every security case that ran answered"));
+        let moto = render_target(&sec, 1);
+        let section = moto
             .split("## Security findings (origin mutations)")
             .nth(1)
             .and_then(|s| s.split("\n## Differences").next())
             .unwrap_or_default();
-        assert!(section.contains("| **embedded** | 3 | 3 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"));
-        assert!(section.contains("| **moto** | 3 | 0 | ⚠️ **2** | 1 | 1 | 0 | 1 | 0 | 0 |"));
-        assert!(section.contains("### moto"));
-        assert!(!section.contains("### embedded"));
         assert!(section.contains(
             "| high | `suffix-domain` | `https://app.example.com.evil-s3cors.test` | \
              `mutation/actual/get-match-wildcard/suffix-domain` | fail |"
@@ -593,7 +880,7 @@ mod tests {
         let matrix = md.split("## Matrix").nth(1).unwrap_or_default();
         let matrix = matrix.split("## Browser level").next().unwrap_or_default();
         assert!(!matrix.contains("mutation"));
-        let diffs = md.split("\n## Differences").nth(1).unwrap_or_default();
+        let diffs = moto.split("\n## Differences").nth(1).unwrap_or_default();
         assert!(!diffs.contains("mutation/"));
         // The step summary carries the security table too.
         let summary = render_summary(&crate::report::sample::sample_with_security());
@@ -610,7 +897,8 @@ mod tests {
             }
         }
         let md = render(&r);
-        assert!(md.contains("None: every case passed on every target."));
+        assert!(render_target(&r, 1).contains("None: every case passed on this target."));
+        assert!(md.contains("No differences from Amazon S3 outside the security pack."));
         assert!(md.contains("| **Total** | **✅ 4/4** | **✅ 4/4** |"));
     }
 
@@ -623,7 +911,7 @@ mod tests {
         }
         let md = render(&r);
         assert!(md.contains("not run: no Docker engine"));
-        assert!(!md.contains("<b>moto</b>"));
+        assert!(!render_target(&r, 1).contains("<b>moto</b>"));
     }
 
     #[test]

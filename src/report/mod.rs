@@ -119,11 +119,29 @@ pub enum ReportError {
     },
 }
 
-/// Reads a `results.json` written by `s3cors run`.
+/// Reads a `results.json` written by `s3cors run`, or the same gzip-compressed (recognised by
+/// its magic bytes, whatever the name: the published `reports/results.json.gz` is one).
 pub fn read_results(path: &Path) -> Result<RunResults, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ReportError::Io {
+    let io_error = |error| ReportError::Io {
         path: path.to_path_buf(),
         error,
+    };
+    let bytes = std::fs::read(path).map_err(io_error)?;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        use std::io::Read as _;
+        let mut plain = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut plain)
+            .map_err(io_error)?;
+        plain
+    } else {
+        bytes
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io_error(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {e}"),
+        ))
     })?;
     parse_results(&text, path)
 }
@@ -172,6 +190,17 @@ pub fn write_formats(
         let path = dir.join(format.file_name());
         std::fs::write(&path, format.render(results))?;
         written.push(path);
+        if *format == Format::Markdown {
+            // The summary links one details file per target (see `markdown`).
+            for (i, rel) in markdown::detail_files(results).iter().enumerate() {
+                let path = dir.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, markdown::render_target(results, i))?;
+                written.push(path);
+            }
+        }
     }
     Ok(written)
 }
@@ -476,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn write_all_writes_four_files() {
+    fn write_all_writes_four_files_and_a_details_file_per_target() {
         let dir = std::env::temp_dir().join(format!("s3cors-report-{}", std::process::id()));
         let r = sample::sample_results();
         let files = write_all(&r, &dir).expect("writes");
@@ -486,8 +515,16 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            vec!["results.json", "report.md", "report.html", "junit.xml"]
+            vec![
+                "results.json",
+                "report.md",
+                "embedded.md",
+                "moto.md",
+                "report.html",
+                "junit.xml"
+            ]
         );
+        assert!(dir.join("details/moto.md").is_file());
         for f in &files {
             let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
             assert!(len > 100, "{} is too small", f.display());

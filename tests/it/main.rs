@@ -8,6 +8,7 @@
 
 mod util;
 
+mod anywhere;
 mod bucket_hook;
 mod containers;
 mod cors_props;

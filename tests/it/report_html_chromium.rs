@@ -55,6 +55,11 @@ fn encode_component(s: &str) -> String {
 
 /// Runs headless Chromium on `url` and returns the DOM after the page's scripts ran.
 fn dump_dom(chromium: &Path, url: &str, scratch: &Path) -> String {
+    dump_dom_with(chromium, url, scratch, &[])
+}
+
+/// [`dump_dom`] with extra Chromium flags.
+fn dump_dom_with(chromium: &Path, url: &str, scratch: &Path, extra: &[&str]) -> String {
     let profile = scratch.join("profile");
     let stdout_path = scratch.join("dom.html");
     let stderr_path = scratch.join("chromium.log");
@@ -72,6 +77,7 @@ fn dump_dom(chromium: &Path, url: &str, scratch: &Path) -> String {
             "--no-default-browser-check",
             "--virtual-time-budget=5000",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(url)
@@ -245,4 +251,140 @@ fn chromium_renders_browser_level_and_security_findings() {
     assert!(
         panel.contains("+access-control-allow-origin: https://app.example.com.evil-s3cors.test")
     );
+}
+
+/// A page that shows `report.html` in a 1280×720 frame (a laptop screen) and writes, once it
+/// loaded, where each target's score card and the matrix landed, plus the frame's navigation
+/// timings. Chromium needs `--allow-file-access-from-files` to let it read the frame.
+const VIEWPORT_PAGE: &str = r##"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:1280px;height:720px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+var f = document.getElementById("f");
+f.addEventListener("load", function () {
+  var d = f.contentDocument, w = f.contentWindow, lines = [];
+  d.querySelectorAll("#scores .score").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    lines.push("score " + e.getAttribute("data-target") + " " + Math.round(r.top) + " " +
+      Math.round(r.bottom) + " " + Math.round(r.left) + " " + Math.round(r.right) + " " +
+      e.textContent.replace(/\s+/g, " "));
+  });
+  var m = d.querySelector("#matrix tfoot");
+  if (m) { var r = m.getBoundingClientRect(); lines.push("matrix-totals " + Math.round(r.bottom)); }
+  lines.push("scroll " + w.scrollY);
+  document.getElementById("out").textContent = lines.join("\n");
+});
+</script></body></html>"##;
+
+/// A published-size run: seven targets like `reports/`, ten case groups, mixed outcomes.
+fn seven_target_results() -> s3cors::results::RunResults {
+    use s3cors::results::Outcome;
+    let base = sample::sample_results();
+    let mut r = base.clone();
+    r.command = "scripts/publish-reports.sh  # starts the peers, then: s3cors run --target \
+                 embedded --target localstack=endpoint=http://127.0.0.1:4566 --target \
+                 s3rver=endpoint=http://127.0.0.1:4568 --target moto=endpoint=http://127.0.0.1:5000 \
+                 --target radosgw=endpoint=http://127.0.0.1:7480 --target \
+                 garage=endpoint=http://127.0.0.1:3900 --target s3s-fs=endpoint=http://127.0.0.1:8014 \
+                 --report-dir reports --quiet --color never"
+        .into();
+    let template = base.targets[1].clone();
+    let groups = [
+        "actual",
+        "addressing",
+        "config-api",
+        "error-responses",
+        "header-matching",
+        "multiple-rules",
+        "origin-matching",
+        "preflight",
+        "presigned",
+        "seed",
+        "validation",
+    ];
+    let outcomes = [
+        Outcome::Pass,
+        Outcome::KnownDeviation,
+        Outcome::Unsupported,
+        Outcome::Fail,
+    ];
+    r.targets.clear();
+    for (ti, name) in [
+        "embedded",
+        "localstack",
+        "s3rver",
+        "moto",
+        "radosgw",
+        "garage",
+        "s3s-fs",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut t = template.clone();
+        t.info.name = name.to_string();
+        let proto = t.cases[0].clone();
+        t.cases.clear();
+        for (gi, g) in groups.iter().enumerate() {
+            for n in 0..22 {
+                let mut c = proto.clone();
+                c.case = format!("{g}/case-{n}");
+                c.outcome.0 = outcomes[(ti * 7 + gi * 3 + n) % outcomes.len()];
+                t.cases.push(c);
+            }
+        }
+        r.targets.push(t);
+    }
+    r
+}
+
+#[test]
+fn chromium_first_paint_shows_every_score_and_the_matrix() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let scratch = util::scratch("chromium-viewport");
+    let results = seven_target_results();
+    std::fs::write(scratch.path().join("report.html"), html::render(&results))
+        .expect("write report");
+    let wrapper = scratch.path().join("viewport.html");
+    std::fs::write(&wrapper, VIEWPORT_PAGE).expect("write wrapper");
+    let dom = dump_dom_with(
+        &chromium,
+        &format!("file://{}", wrapper.display()),
+        scratch.path(),
+        &["--allow-file-access-from-files"],
+    );
+    let out = between(&dom, "<pre id=\"out\">", "</pre>");
+    let out = out.trim_start_matches("<pre id=\"out\">");
+    assert!(!out.contains("pending"), "the frame never loaded:\n{dom}");
+    let scores: Vec<&str> = out.lines().filter(|l| l.starts_with("score ")).collect();
+    assert_eq!(scores.len(), 7, "one score card per target:\n{out}");
+    for line in &scores {
+        let f: Vec<&str> = line.split(' ').collect();
+        let num = |i: usize| {
+            f.get(i)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(i64::MAX)
+        };
+        let (top, bottom, left, right) = (num(2), num(3), num(4), num(5));
+        assert!(
+            top >= 0 && bottom <= 720 && left >= 0 && right <= 1280,
+            "score card outside the 1280×720 first screen: {line}"
+        );
+        assert!(
+            line.contains("as Amazon S3"),
+            "the card shows the score: {line}"
+        );
+    }
+    let totals = out
+        .lines()
+        .find_map(|l| l.strip_prefix("matrix-totals "))
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
+    assert!(
+        totals <= 720,
+        "the matrix (to its totals row) does not fit the first screen: bottom at {totals}px\n{out}"
+    );
+    assert!(out.contains("scroll 0"), "the page did not scroll:\n{out}");
 }
