@@ -11,7 +11,10 @@
 #
 # usage: scripts/publish-reports.sh [OUT_DIR=reports]
 # env:   PEERS="localstack:4566 s3rver:4568 ..." (default: all six below), PEERS_HOME (peer installs, see
-#        scripts/peers/README.md), S3CORS (binary; default target/release/s3cors, built if missing).
+#        scripts/peers/README.md), S3CORS (binary; default target/release/s3cors, built if missing),
+#        PEERS_ENV_DIR (use peers that are already running: for each peer, read DIR/<name>.env
+#        (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION) instead of starting
+#        it, and leave it running; a peer without an env file is left out of the report).
 # exit:  the `s3cors run` exit code (0 = every difference is a known deviation; 1 = a new deviation or a stale
 #        entry; 4 = a harness/target error), 5 when a peer cannot be started, 6 when the reports are over budget.
 set -euo pipefail
@@ -76,9 +79,18 @@ ARGS=(--target embedded)
 VERSIONS="embedded="
 for p in $PEERS; do
   name=${p%%:*} port=${p##*:}
-  echo "[publish] starting $name on $port" >&2
-  STARTED+=("$p")
-  if ! env_out=$(scripts/peers/"$name"/start.sh "$port"); then
+  if [ -n "${PEERS_ENV_DIR:-}" ]; then
+    if [ ! -f "$PEERS_ENV_DIR/$name.env" ]; then
+      echo "[publish] $name: no $PEERS_ENV_DIR/$name.env, left out" >&2
+      continue
+    fi
+    echo "[publish] using the running $name ($PEERS_ENV_DIR/$name.env)" >&2
+    env_out=$(cat "$PEERS_ENV_DIR/$name.env")
+  else
+    echo "[publish] starting $name on $port" >&2
+    STARTED+=("$p")
+  fi
+  if [ -z "${PEERS_ENV_DIR:-}" ] && ! env_out=$(scripts/peers/"$name"/start.sh "$port"); then
     if [ "$name" = garage ]; then
       env_out=$(garage_finish_setup "$port") || exit 5
     else

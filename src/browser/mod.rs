@@ -22,6 +22,7 @@
 pub mod check;
 pub mod chromium;
 pub mod firefox;
+pub mod flows;
 pub mod request;
 
 pub use check::{
@@ -69,6 +70,10 @@ pub struct Verdict {
     /// For a preflight the browser accepted: what it learnt (allowed lists, cache lifetime).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Box<PreflightInfo>>,
+    /// What this means for the upload/download flow the request belongs to ([`flows`]), e.g.
+    /// "multipart upload: ETag is not readable by your script — add ETag to ExposeHeaders".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Verdict {

@@ -56,6 +56,8 @@ pub struct CaseStep {
     /// 1-based source line of the step.
     pub line: usize,
     pub action: Action,
+    /// Values this step's response provides to later steps (`${name}`).
+    pub capture: crate::case::OrderedMap<super::model::CaptureSpec>,
     pub expect: Expect,
 }
 
@@ -275,6 +277,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             put_bucket_cors,
             get_bucket_cors,
             delete_bucket_cors,
+            capture,
             expect,
         } = spanned.value;
         let kinds: Vec<&str> = [
@@ -314,6 +317,12 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             if r.addressing == Some(Addressing::Virtual) {
                 need(Capability::VirtualHosted);
             }
+            if r.form.is_some() && (r.body.is_some() || r.body_size.is_some()) {
+                err(
+                    line_opt,
+                    format!("step {n}: `request.form` is the body; drop `body`/`body_size`"),
+                );
+            }
             Action::Request(r)
         } else if let Some(p) = put_bucket_cors {
             if p.rules.is_some() == p.xml.is_some() {
@@ -342,6 +351,31 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
         } else {
             continue;
         };
+        if !capture.is_empty() && !matches!(action, Action::Request(_)) {
+            err(
+                line_opt,
+                format!("step {n}: only `request` steps can `capture`"),
+            );
+        }
+        for (name, c) in capture.iter() {
+            if name == "bucket"
+                || name.is_empty()
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                err(
+                    line_opt,
+                    format!(
+                        "step {n}: capture name `{name}` must be letters, digits and `_`, and not `bucket`"
+                    ),
+                );
+            }
+            if c.header.is_some() == c.xml.is_some() {
+                err(
+                    line_opt,
+                    format!("step {n}: capture `{name}` needs exactly one of `header` and `xml`"),
+                );
+            }
+        }
         if expect.rules.is_some() && !matches!(action, Action::GetBucketCors(_)) {
             err(
                 line_opt,
@@ -361,6 +395,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
         steps.push(CaseStep {
             line,
             action,
+            capture,
             expect,
         });
     }

@@ -20,7 +20,8 @@ use serde_saphyr::Spanned;
 pub struct CaseFile {
     /// One line saying what the case shows.
     pub title: String,
-    /// Rule numbers of `docs/spec/aws-s3-cors.md` the case exercises. Optional in your own cases;
+    /// Rule numbers of `docs/spec/aws-s3-cors.md` (`3.2`) or of the uploads addendum
+    /// `docs/spec/aws-s3-cors-uploads.md` (`U2.1`) the case exercises. Optional in your own cases;
     /// s3cors's own corpus names at least one (a unit test enforces it).
     #[serde(default)]
     pub spec: Vec<String>,
@@ -165,8 +166,80 @@ pub struct Step {
     /// DeleteBucketCors.
     #[serde(default)]
     pub delete_bucket_cors: Option<ApiCallSpec>,
+    /// Values to keep from this step's response for later steps, by name: write `${name}`
+    /// in any later string (only `request` steps capture).
+    #[serde(default)]
+    pub capture: OrderedMap<CaptureSpec>,
     /// What the response must look like.
     pub expect: Expect,
+}
+
+/// Where a captured value comes from: exactly one of `header` and `xml`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSpec {
+    /// A response header (first value; name case-insensitive), e.g. `ETag`.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// The text of the first element with this name in the XML body, e.g. `UploadId`.
+    #[serde(default)]
+    pub xml: Option<String>,
+}
+
+/// A browser form upload (POST Object): `multipart/form-data` with the fields in order,
+/// the policy fields when `policy` is given, and the file last.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormSpec {
+    /// Form fields, in order, before the policy fields (`key`, `Content-Type`,
+    /// `success_action_status`, `x-amz-meta-*`, …).
+    #[serde(default)]
+    pub fields: OrderedMap<String>,
+    /// A presigned POST policy, signed by the runner with the target's credentials.
+    /// Omitted: an anonymous form without a policy.
+    #[serde(default)]
+    pub policy: Option<PolicySpec>,
+    /// The file part (omitted: the form has no file).
+    #[serde(default)]
+    pub file: Option<FileSpec>,
+}
+
+/// A POST policy as an SDK's `createPresignedPost` / boto3's `generate_presigned_post`
+/// makes it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// Seconds from now until the policy expires; negative: already expired (default 3600).
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+    /// Conditions as S3 reads them: `{bucket: x}`, `[eq, $key, v]`,
+    /// `[starts-with, $key, uploads/]`, `[content-length-range, 1, 1048576]`.
+    #[serde(default)]
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub conditions: Vec<serde_json::Value>,
+    /// Add `{bucket}` and the signature fields' conditions as SDKs do (default true).
+    #[serde(default = "yes")]
+    pub sdk_conditions: bool,
+    /// Send a signature that does not match (default false).
+    #[serde(default)]
+    pub bad_signature: bool,
+}
+
+/// The file part of a form.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    /// The `filename` the browser sends (what `${filename}` becomes).
+    pub filename: String,
+    /// The part's own `Content-Type`.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The file's content.
+    #[serde(default)]
+    pub body: String,
+    /// Exactly this many bytes: `body` (default `x`) repeated and cut.
+    #[serde(default)]
+    pub size: Option<usize>,
 }
 
 /// A request.
@@ -190,6 +263,14 @@ pub struct RequestSpec {
     /// Request body text.
     #[serde(default)]
     pub body: Option<String>,
+    /// A body of exactly this many bytes: `body` (default `x`) repeated and cut; for
+    /// multipart parts of S3's 5 MiB minimum.
+    #[serde(default)]
+    pub body_size: Option<usize>,
+    /// A browser form upload: the body becomes `multipart/form-data` (default auth:
+    /// anonymous, as a browser sends it).
+    #[serde(default)]
+    pub form: Option<Box<FormSpec>>,
     /// anonymous | signed | presigned (default: anonymous for OPTIONS, signed otherwise).
     #[serde(default)]
     pub auth: Option<Auth>,

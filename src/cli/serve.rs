@@ -24,6 +24,12 @@ pub struct Args {
     /// Region the server answers as (SigV4 credential scope).
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// Largest request body in bytes (a PutObject, an UploadPart, a form upload).
+    #[arg(long, default_value_t = ServerConfig::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Largest multipart upload in bytes, all parts together (parts are kept in memory).
+    #[arg(long, default_value_t = ServerConfig::default().max_upload_bytes)]
+    pub max_upload_bytes: usize,
 }
 
 /// Runs `s3cors serve`; returns the exit code.
@@ -41,6 +47,8 @@ async fn serve(args: Args) -> anyhow::Result<u8> {
         access_key: args.access_key,
         secret_key: args.secret_key,
         region: args.region,
+        max_body_bytes: args.max_body_bytes,
+        max_upload_bytes: args.max_upload_bytes,
         ..ServerConfig::default()
     };
     let running = server::start(cfg.clone())

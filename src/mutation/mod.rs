@@ -370,6 +370,8 @@ fn mutation_case(
             query: OrderedMap::default(),
             headers: headers(with_acrm),
             body: None,
+            body_size: None,
+            form: None,
             auth: None,
             addressing: None,
             credentials: None,
@@ -412,11 +414,13 @@ fn mutation_case(
             CaseStep {
                 line,
                 action: request("OPTIONS", true),
+                capture: OrderedMap::default(),
                 expect: preflight_expect,
             },
             CaseStep {
                 line,
                 action: request("GET", false),
+                capture: OrderedMap::default(),
                 expect: expect(200, &actual_headers, None),
             },
         ],

@@ -93,8 +93,9 @@ impl<'a> BrowserLevel<'a> {
 /// `blocked (actual request): <console reason>`.
 pub fn verdict_line(v: &Verdict) -> String {
     let kind = kind_label(v.kind);
+    let notes: String = v.notes.iter().map(|n| format!("; {n}")).collect();
     if !v.allowed {
-        return format!("blocked ({kind}): {}", v.reason);
+        return format!("blocked ({kind}): {}{notes}", v.reason);
     }
     let mut s = format!("allowed ({kind})");
     if let Some(p) = &v.preflight {
@@ -108,6 +109,7 @@ pub fn verdict_line(v: &Verdict) -> String {
     if v.kind == VerdictKind::Actual {
         s.push_str(&format!("; readable headers: {}", readable(v)));
     }
+    s.push_str(&notes);
     s
 }
 

@@ -34,6 +34,17 @@ pub fn step_verdicts(
         return (None, None);
     };
     let credentials = spec.credentials.unwrap_or_default();
+    let query: Vec<&str> = spec.query.iter().map(|(n, _)| n).collect();
+    let flow =
+        crate::browser::flows::classify(method, &query, spec.form.is_some(), request_headers);
+    let with_notes = |v: Option<Verdict>, headers: &[(String, String)]| {
+        v.map(|mut v| {
+            if let Some(f) = flow {
+                v.notes = crate::browser::flows::notes(f, &v, request_headers, headers);
+            }
+            v
+        })
+    };
     let actual = verdict_for_exchange(
         method,
         request_headers,
@@ -44,8 +55,12 @@ pub fn step_verdicts(
     if actual.is_none() {
         return (None, None);
     }
+    let actual = with_notes(actual, &resp.headers);
     let expected = expected_response(&step.expect, resp, bucket).and_then(|r| {
-        verdict_for_exchange(method, request_headers, credentials, r.status, &r.headers)
+        with_notes(
+            verdict_for_exchange(method, request_headers, credentials, r.status, &r.headers),
+            &r.headers,
+        )
     });
     (actual, expected)
 }

@@ -138,6 +138,16 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
                 .collect();
             req.headers = headers(&r.headers);
             req.body = r.body.as_deref().map(s).unwrap_or_default().into_bytes();
+            if let Some(n) = r.body_size {
+                req.body = fill(&req.body, n);
+            }
+            if let Some(f) = &r.form {
+                req.form = Some(post_form(f, &s));
+                if r.auth.is_none() {
+                    // A browser's form POST carries no Authorization header.
+                    req.auth = Auth::Anonymous;
+                }
+            }
             req.addressing = r.addressing;
             req
         }
@@ -163,6 +173,70 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
         Action::GetBucketCors(spec) => api("GET", spec),
         Action::DeleteBucketCors(spec) => api("DELETE", spec),
     }
+}
+
+/// `n` bytes of `pattern` (default `x`) repeated.
+fn fill(pattern: &[u8], n: usize) -> Vec<u8> {
+    let pattern: &[u8] = if pattern.is_empty() { b"x" } else { pattern };
+    pattern.iter().copied().cycle().take(n).collect()
+}
+
+/// The form of a step, `${bucket}` substituted (`${filename}` is S3's and stays).
+fn post_form(
+    f: &crate::case::model::FormSpec,
+    s: &dyn Fn(&str) -> String,
+) -> crate::s3::post_form::PostForm {
+    use crate::s3::post_form::{PostFile, PostForm, PostPolicy};
+    fn subst_json(v: &serde_json::Value, s: &dyn Fn(&str) -> String) -> serde_json::Value {
+        match v {
+            serde_json::Value::String(x) => serde_json::Value::String(s(x)),
+            serde_json::Value::Array(a) => a.iter().map(|x| subst_json(x, s)).collect(),
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(k, x)| (k.clone(), subst_json(x, s)))
+                .collect(),
+            other => other.clone(),
+        }
+    }
+    PostForm {
+        fields: f
+            .fields
+            .iter()
+            .map(|(n, v)| (n.to_string(), s(v)))
+            .collect(),
+        policy: f.policy.as_ref().map(|p| PostPolicy {
+            expires_in: p.expires_in.unwrap_or(3600),
+            conditions: p.conditions.iter().map(|c| subst_json(c, s)).collect(),
+            sdk_conditions: p.sdk_conditions,
+            bad_signature: p.bad_signature,
+        }),
+        file: f.file.as_ref().map(|file| {
+            let body = s(&file.body).into_bytes();
+            PostFile {
+                filename: file.filename.clone(),
+                content_type: file.content_type.clone(),
+                data: match file.size {
+                    Some(n) => fill(&body, n),
+                    None => body,
+                },
+            }
+        }),
+    }
+}
+
+/// Request bodies above this size are cut in results (multipart parts are 5 MiB).
+const STORED_BODY_MAX: usize = 64 * 1024;
+
+/// The request as results keep it: large bodies cut to their first bytes plus a note.
+fn stored_request(wire: &crate::target::WireRequest) -> crate::target::WireRequest {
+    let mut w = wire.clone();
+    if w.body.len() > STORED_BODY_MAX {
+        let total = w.body.len();
+        w.body.truncate(1024);
+        w.body
+            .extend_from_slice(format!("… ({total} bytes in all; cut in results)").as_bytes());
+    }
+    w
 }
 
 /// Why set-up stopped.
@@ -411,11 +485,13 @@ async fn run_steps(
     bucket: &str,
     out: &mut Vec<StepResult>,
 ) -> Decision {
+    let mut vars = super::capture::Vars::default();
     for (i, step) in case.steps.iter().enumerate() {
+        let step = &super::capture::apply(step, &vars);
         let label = step.label();
         let req = step_request(step, bucket);
         let wire = match target.wire(&req) {
-            Ok(w) => redact(&w),
+            Ok(w) => stored_request(&redact(&w)),
             Err(e) => {
                 return Decision::Errored {
                     reason: format!("step {} ({label}): {e}", i + 1),
@@ -458,8 +534,21 @@ async fn run_steps(
         });
         (result.browser, result.expected_browser) =
             super::browser::step_verdicts(step, &req.method, &wire.headers, &resp, bucket);
+        let captured = vars.collect(&step.capture, &resp);
         result.response = Some(resp);
         result.passed = rendered.matches();
+        if let (true, Err(e)) = (rendered.matches(), captured) {
+            out.push(result);
+            return Decision::Errored {
+                reason: format!(
+                    "step {} ({label}) at {}:{}: {e}",
+                    i + 1,
+                    case.file,
+                    step.line
+                ),
+                step: Some((i, step.line)),
+            };
+        }
         if !rendered.matches() {
             let diff = render::diff(&rendered.expected, &rendered.actual);
             result.diff = Some(diff.clone());

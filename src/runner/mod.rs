@@ -28,6 +28,7 @@
 //! ```
 
 pub mod browser;
+pub mod capture;
 pub mod compare;
 pub mod exec;
 pub mod expectations;

@@ -9,6 +9,7 @@
 
 mod error;
 mod facts;
+pub mod post_form;
 mod wire;
 
 pub use error::{ParsedError, S3Error, escape_xml, parse_error_body};

@@ -49,6 +49,10 @@ pub struct S3Request {
     pub auth: Auth,
     /// Addressing; `None` means the target's default.
     pub addressing: Option<Addressing>,
+    /// A form upload: when set, the body and `Content-Type` are this form, rendered (and its
+    /// policy signed) by the target when it builds the wire request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<super::post_form::PostForm>,
 }
 
 impl S3Request {
@@ -63,6 +67,7 @@ impl S3Request {
             body: Vec::new(),
             auth,
             addressing: None,
+            form: None,
         }
     }
 }

@@ -14,6 +14,8 @@
 //! - [`acl`]: canned ACLs and what they grant anonymous callers.
 //! - [`store`]: the in-memory buckets, objects, ACLs and CORS configurations.
 //! - [`ops`]: the S3 operations.
+//! - [`multipart`]: multipart uploads (Create, UploadPart, Complete, Abort, List…).
+//! - [`post_object`] and [`formdata`]: browser form uploads (POST Object with a policy).
 //! - [`xml`]: response documents (ListAllMyBuckets, ListBucketResult, AccessControlPolicy, …).
 //! - [`response`]: turning a [`response::Reply`] into an HTTP response with AWS's header
 //!   order and spelling.
@@ -30,8 +32,11 @@
 
 pub mod acl;
 pub mod auth;
+pub mod formdata;
 mod listener;
+pub mod multipart;
 pub mod ops;
+pub mod post_object;
 pub mod response;
 pub mod routing;
 mod service;
@@ -58,6 +63,10 @@ pub struct ServerConfig {
     /// Largest request body accepted, in bytes. Larger bodies get `EntityTooLarge`
     /// (PutObject) or `MaxMessageLengthExceeded` (everything else), both 400 as on S3.
     pub max_body_bytes: usize,
+    /// Largest multipart upload, all parts together, in bytes (the server keeps parts in
+    /// memory): the part that would cross it gets 400 `EntityTooLarge`. A form upload's file
+    /// is bounded by `max_body_bytes`.
+    pub max_upload_bytes: usize,
     /// Host names under which virtual-hosted addressing is recognised: a `Host` of
     /// `<bucket>.<domain>[:port]` addresses `<bucket>`. See [`routing`] for the full rule.
     pub domains: Vec<String>,
@@ -75,6 +84,7 @@ impl Default for ServerConfig {
             secret_key: "test".to_string(),
             region: "us-east-1".to_string(),
             max_body_bytes: 64 * 1024 * 1024,
+            max_upload_bytes: 256 * 1024 * 1024,
             domains: vec!["localhost".to_string(), "s3.localhost".to_string()],
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(60),

@@ -5,9 +5,10 @@
 //! Implemented: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
 //! ListObjects v1 and v2, DeleteObjects, PutObject, GetObject (single ranges, conditional
 //! headers, `response-*` overrides), HeadObject, DeleteObject, Put/Get/DeleteBucketCors,
-//! Put/GetBucketAcl and Put/GetObjectAcl (canned ACLs only). Every other subresource,
-//! `POST` form uploads, copies, grants, SSE-C, tagging and object lock get S3's 501
-//! `NotImplemented`. OPTIONS never reaches this module (see [`super::service`]).
+//! Put/GetBucketAcl and Put/GetObjectAcl (canned ACLs only), the multipart-upload calls
+//! ([`super::multipart`]); `POST` form uploads are [`super::post_object`]'s. Every other
+//! subresource, copies other than UploadPartCopy, grants, SSE-C, tagging and object lock get
+//! S3's 501 `NotImplemented`. OPTIONS never reaches this module (see [`super::service`]).
 
 use super::acl::{self, Action, CannedAcl, Principal};
 use super::response::{Body, Reply};
@@ -34,16 +35,18 @@ pub struct Ctx<'a> {
     pub headers: &'a HeaderMap,
     /// Trailing headers of an `aws-chunked` body (flexible checksums).
     pub trailers: &'a [(String, String)],
+    /// [`ServerConfig::max_upload_bytes`](super::ServerConfig::max_upload_bytes).
+    pub max_upload_bytes: usize,
 }
 
 impl Ctx<'_> {
-    fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
     }
 
-    fn is_owner(&self) -> bool {
+    pub(crate) fn is_owner(&self) -> bool {
         self.principal == Principal::Owner
     }
 }
@@ -74,16 +77,16 @@ pub fn not_implemented() -> S3Error {
     )
 }
 
-fn no_such_bucket(bucket: &str) -> S3Error {
+pub(crate) fn no_such_bucket(bucket: &str) -> S3Error {
     S3Error::new(404, "NoSuchBucket", "The specified bucket does not exist")
         .with_field("BucketName", bucket)
 }
 
-fn no_such_key(key: &str) -> S3Error {
+pub(crate) fn no_such_key(key: &str) -> S3Error {
     S3Error::new(404, "NoSuchKey", "The specified key does not exist.").with_field("Key", key)
 }
 
-fn method_not_allowed(method: &Method, resource: &str) -> S3Error {
+pub(crate) fn method_not_allowed(method: &Method, resource: &str) -> S3Error {
     S3Error::new(
         405,
         "MethodNotAllowed",
@@ -95,8 +98,11 @@ fn method_not_allowed(method: &Method, resource: &str) -> S3Error {
 
 /// Runs the operation a request names.
 pub fn dispatch(ctx: &Ctx<'_>, body: Bytes) -> Result<Reply, S3Error> {
+    // UploadPartCopy is the one copy the server implements.
+    let part_copy = ctx.route.has("uploadId") && ctx.route.has("partNumber");
     if let Some(h) = UNSUPPORTED_HEADERS
         .iter()
+        .filter(|h| !(part_copy && **h == "x-amz-copy-source"))
         .find(|h| ctx.headers.contains_key(**h))
     {
         return Err(not_implemented().with_field("Header", *h));
@@ -137,6 +143,9 @@ fn bucket_op(
     if sub != Some("cors") {
         check_integrity(ctx, &body)?;
     }
+    if let Some(r) = super::multipart::dispatch(ctx, bucket, None, &body) {
+        return r;
+    }
     match (m.as_str(), sub) {
         ("PUT", None) => create_bucket(ctx, bucket, &body),
         ("PUT", Some("cors")) => put_bucket_cors(ctx, bucket, &body),
@@ -169,8 +178,13 @@ fn object_op(
     body: Bytes,
 ) -> Result<Reply, S3Error> {
     check_integrity(ctx, &body)?;
+    if let Some(r) = super::multipart::dispatch(ctx, bucket, Some(key), &body) {
+        return r;
+    }
     match (ctx.method.as_str(), sub) {
         ("PUT", None) => put_object(ctx, bucket, key, body),
+        // A form upload goes to the bucket URL; S3 refuses POST on an object (addendum U2.5).
+        ("POST", None) => Err(method_not_allowed(ctx.method, "OBJECT")),
         ("PUT", Some("acl")) => put_acl(ctx, bucket, Some(key), &body),
         ("GET", None) => get_object(ctx, bucket, key, false),
         ("HEAD", None) => get_object(ctx, bucket, key, true),
@@ -182,7 +196,7 @@ fn object_op(
 }
 
 /// Runs `f` on an existing bucket the caller may act on.
-fn with_bucket<T>(
+pub(crate) fn with_bucket<T>(
     ctx: &Ctx<'_>,
     bucket: &str,
     action: Action,
@@ -229,7 +243,7 @@ pub fn validate_bucket_name(name: &str) -> Result<(), S3Error> {
     if ok { Ok(()) } else { Err(invalid()) }
 }
 
-fn canned_acl(ctx: &Ctx<'_>) -> Result<Option<CannedAcl>, S3Error> {
+pub(crate) fn canned_acl(ctx: &Ctx<'_>) -> Result<Option<CannedAcl>, S3Error> {
     ctx.header("x-amz-acl")
         .map(|v| CannedAcl::parse(&v))
         .transpose()
@@ -567,6 +581,27 @@ fn put_object(ctx: &Ctx<'_>, bucket: &str, key: &str, body: Bytes) -> Result<Rep
         verify_flexible_checksums(ctx, &body)?;
     }
     let etag = format!("\"{}\"", hex::encode(md5::Md5::digest(&body)));
+    let headers = stored_headers(ctx);
+    let object = Object {
+        data: body,
+        etag: etag.clone(),
+        content_type: ctx
+            .header("content-type")
+            .unwrap_or_else(|| "binary/octet-stream".to_string()),
+        last_modified: SystemTime::now(),
+        acl,
+        headers,
+    };
+    with_bucket(ctx, bucket, Action::WriteObject, |b| {
+        b.objects.insert(key.to_string(), object);
+        Ok(Reply::empty(200)
+            .header("etag", &etag)
+            .header("x-amz-server-side-encryption", "AES256"))
+    })
+}
+
+/// The request headers PutObject (and CreateMultipartUpload) store with the object.
+pub(crate) fn stored_headers(ctx: &Ctx<'_>) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     for (name, value) in ctx.headers {
         let n = name.as_str();
@@ -584,22 +619,7 @@ fn put_object(ctx: &Ctx<'_>, bucket: &str, key: &str, body: Bytes) -> Result<Rep
             headers.push((n.to_string(), v));
         }
     }
-    let object = Object {
-        data: body,
-        etag: etag.clone(),
-        content_type: ctx
-            .header("content-type")
-            .unwrap_or_else(|| "binary/octet-stream".to_string()),
-        last_modified: SystemTime::now(),
-        acl,
-        headers,
-    };
-    with_bucket(ctx, bucket, Action::WriteObject, |b| {
-        b.objects.insert(key.to_string(), object);
-        Ok(Reply::empty(200)
-            .header("etag", &etag)
-            .header("x-amz-server-side-encryption", "AES256"))
-    })
+    headers
 }
 
 fn delete_object(ctx: &Ctx<'_>, bucket: &str, key: &str) -> Result<Reply, S3Error> {
@@ -748,7 +768,7 @@ fn preconditions(ctx: &Ctx<'_>, o: &Object) -> Result<Option<u16>, S3Error> {
 
 /// A single `bytes=` range: `Ok(None)` to ignore it (S3 ignores what it cannot parse),
 /// `Err(())` when it cannot be satisfied.
-fn parse_range(value: &str, size: usize) -> Result<Option<(usize, usize)>, ()> {
+pub(crate) fn parse_range(value: &str, size: usize) -> Result<Option<(usize, usize)>, ()> {
     let Some(spec) = value.trim().strip_prefix("bytes=") else {
         return Ok(None);
     };
@@ -791,7 +811,7 @@ fn parse_range(value: &str, size: usize) -> Result<Option<(usize, usize)>, ()> {
     Ok(Some(range))
 }
 
-fn has_flexible_checksum(ctx: &Ctx<'_>) -> bool {
+pub(crate) fn has_flexible_checksum(ctx: &Ctx<'_>) -> bool {
     ctx.headers
         .keys()
         .any(|n| n.as_str().starts_with("x-amz-checksum-") && n.as_str() != "x-amz-checksum-type")
@@ -803,7 +823,7 @@ fn has_flexible_checksum(ctx: &Ctx<'_>) -> bool {
 
 /// Verifies the flexible checksums the server can compute (CRC32, SHA-256); others are
 /// accepted as sent.
-fn verify_flexible_checksums(ctx: &Ctx<'_>, body: &[u8]) -> Result<(), S3Error> {
+pub(crate) fn verify_flexible_checksums(ctx: &Ctx<'_>, body: &[u8]) -> Result<(), S3Error> {
     let from_headers = ctx.headers.iter().map(|(n, v)| {
         (
             n.as_str().to_string(),

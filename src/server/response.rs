@@ -62,6 +62,7 @@ pub const AWS_HEADER_SPELLING: &[&str] = &[
     "Content-Language",
     "Expires",
     "Location",
+    "Allow",
     "Content-Type",
     "Connection",
     "Server",
@@ -89,6 +90,9 @@ pub struct Reply {
     pub body: Body,
     /// Send `Connection: close`.
     pub connection_close: bool,
+    /// The head order of S3's refused preflights (addendum U1.2): `x-amz-request-id`,
+    /// `x-amz-id-2`, `Content-Type`, `Transfer-Encoding`, `Date`, `Server`.
+    pub refusal_order: bool,
 }
 
 impl Reply {
@@ -99,6 +103,7 @@ impl Reply {
             headers: Vec::new(),
             body: Body::Empty,
             connection_close: false,
+            refusal_order: false,
         }
     }
 
@@ -226,12 +231,35 @@ pub fn render(
             h.append(n, v);
         }
     };
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    if reply.refusal_order {
+        put("x-amz-request-id", &ids.request_id);
+        put("x-amz-id-2", &ids.host_id);
+        for (n, v) in &reply.headers {
+            h.append(n.clone(), v.clone());
+        }
+        let chunked = matches!(reply.body, Body::Chunked(_));
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.append(name, v);
+            }
+        };
+        if chunked && !head {
+            put("transfer-encoding", "chunked");
+        }
+        put("date", &date);
+        if reply.connection_close {
+            put("connection", "close");
+        }
+        put("server", "AmazonS3");
+        if let (false, Body::Chunked(b) | Body::Full(b)) = (head, reply.body) {
+            *resp.body_mut() = RespBody::new(b, chunked);
+        }
+        return resp;
+    }
     put("x-amz-id-2", &ids.host_id);
     put("x-amz-request-id", &ids.request_id);
-    put(
-        "date",
-        &httpdate::fmt_http_date(std::time::SystemTime::now()),
-    );
+    put("date", &date);
     if let Some(c) = cors {
         for (name, value) in &c.0 {
             put(name, value);
@@ -351,6 +379,26 @@ mod tests {
             ]
         );
         assert_eq!(r.headers()["content-length"], "3");
+    }
+
+    #[test]
+    fn addendum_u1_2_refused_preflight_head_order() {
+        let err = S3Error::new(403, "AccessForbidden", "CORSResponse: Bucket not found");
+        let mut reply = Reply::error(&err, "R", "H");
+        reply.refusal_order = true;
+        let r = render(reply, &ids(), None, false, None);
+        assert_eq!(
+            names(&r),
+            [
+                "x-amz-request-id",
+                "x-amz-id-2",
+                "content-type",
+                "transfer-encoding",
+                "date",
+                "server"
+            ]
+        );
+        assert!(r.body().size_hint().exact().is_none(), "chunked");
     }
 
     #[test]

@@ -112,6 +112,10 @@ fn refused_from_head(shared: &Shared, parts: &Parts) -> bool {
             };
             match route.bucket.as_deref() {
                 None => true,
+                // A form upload authenticates in its body (addendum U2).
+                Some(b) if super::post_object::is_form_post(&parts.method, &route) => {
+                    !shared.store.lock().contains_key(b)
+                }
                 Some(b) => !shared
                     .store
                     .lock()
@@ -203,7 +207,11 @@ fn process(
         let state = snapshot.as_ref().map_or(BucketCors::Missing, bucket_cors);
         return match evaluate::preflight(state, &cors_req) {
             Preflight::Allowed(h) => (Reply::empty(200), Some(h)),
-            Preflight::Refused(e) => (error(&e), None),
+            Preflight::Refused(e) => {
+                let mut r = error(&e);
+                r.refusal_order = e.status == 403;
+                (r, None)
+            }
         };
     }
 
@@ -212,6 +220,10 @@ fn process(
         Ok(r) => r,
         Err(e) => error(&e),
     };
+    if route.bucket.is_none() && reply.status == 405 {
+        // The service endpoint only answers GET, and says so (addendum U2.5).
+        reply = reply.header("allow", "GET");
+    }
     // The unread body is still on the connection: close it after the answer.
     reply.connection_close |= skipped;
     let cors = snapshot
@@ -245,6 +257,9 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
             .with_connection_close());
         }
     };
+    if super::post_object::is_form_post(&parts.method, route) {
+        return super::post_object::handle(shared, &parts.headers, route, body);
+    }
     let creds = Credentials {
         access_key: &cfg.access_key,
         secret_key: &cfg.secret_key,
@@ -266,6 +281,7 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
         route,
         headers: &parts.headers,
         trailers: &trailers,
+        max_upload_bytes: cfg.max_upload_bytes,
     };
     ops::dispatch(&ctx, body)
 }
@@ -275,7 +291,8 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
 /// connection is closed after the response.
 fn too_large(parts: &Parts, route: &Route, declared: Option<u64>, max: usize) -> S3Error {
     let upload =
-        parts.method == Method::PUT && route.key.is_some() && route.subresource().is_none();
+        (parts.method == Method::PUT && route.key.is_some() && route.subresource().is_none())
+            || super::post_object::is_form_post(&parts.method, route);
     let e = if upload {
         let e = S3Error::new(
             400,

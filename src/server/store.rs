@@ -33,6 +33,31 @@ pub struct Bucket {
     /// Shared so a request can keep the configuration it found without copying it.
     pub cors: Option<Arc<CorsConfiguration>>,
     pub objects: BTreeMap<String, Object>,
+    /// Multipart uploads in progress, by upload id (see [`super::multipart`]).
+    pub uploads: BTreeMap<String, Upload>,
+}
+
+/// One multipart upload in progress: what CreateMultipartUpload said about the object to
+/// be, and the parts received so far.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub key: String,
+    pub initiated: SystemTime,
+    pub content_type: String,
+    pub acl: CannedAcl,
+    /// Headers to store on the completed object (as on PutObject).
+    pub headers: Vec<(String, String)>,
+    /// Parts by part number.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub data: Bytes,
+    /// Quoted MD5 hex of the part.
+    pub etag: String,
+    pub last_modified: SystemTime,
 }
 
 impl Bucket {
@@ -43,6 +68,7 @@ impl Bucket {
             acl,
             cors: None,
             objects: BTreeMap::new(),
+            uploads: BTreeMap::new(),
         }
     }
 }

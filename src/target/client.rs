@@ -237,12 +237,26 @@ impl HttpTarget {
             headers.push(("Host".to_string(), h.clone()));
         }
         headers.extend(req.headers.iter().cloned());
+        let mut body = req.body.clone();
+        if let Some(form) = &req.form {
+            let signer = crate::s3::post_form::Signer {
+                access_key: &self.cfg.access_key,
+                secret_key: &self.cfg.secret_key,
+                session_token: self.cfg.session_token.as_deref(),
+                region: &self.cfg.region,
+            };
+            let bucket = req.bucket.as_deref().unwrap_or_default();
+            let (content_type, form_body) =
+                crate::s3::post_form::render(form, bucket, Some(signer), now);
+            headers.push(("Content-Type".to_string(), content_type));
+            body = form_body;
+        }
         if req.auth == Auth::Anonymous {
             return Ok(WireRequest {
                 method: req.method.clone(),
                 url: url(&query),
                 headers,
-                body: req.body.clone(),
+                body,
             });
         }
 
@@ -294,16 +308,16 @@ impl HttpTarget {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         };
-        let body = if presigned {
+        let signable_body = if presigned {
             SignableBody::UnsignedPayload
         } else {
-            SignableBody::Bytes(&req.body)
+            SignableBody::Bytes(&body)
         };
         let signable = SignableRequest::new(
             &sign_method,
             url(&query),
             signable_headers.into_iter(),
-            body,
+            signable_body,
         )
         .map_err(|e| TransportError::Build(format!("cannot sign: {e}")))?;
         let (instructions, _sig) = sign(signable, &params)
@@ -328,7 +342,7 @@ impl HttpTarget {
             method: req.method.clone(),
             url: url(&query),
             headers,
-            body: req.body.clone(),
+            body,
         })
     }
 
@@ -473,7 +487,7 @@ pub fn redact(wire: &WireRequest) -> WireRequest {
         method: wire.method.clone(),
         url: redact_url(&wire.url),
         headers,
-        body: wire.body.clone(),
+        body: crate::s3::post_form::redact_form(&wire.body),
     }
 }
 

@@ -10,6 +10,10 @@
 //!   is a valid number but not required;
 //! - the numbered list of §3.1 → `3.1.1` … `3.1.7`.
 //!
+//! The uploads addendum `docs/spec/aws-s3-cors-uploads.md` numbers its rules `**U<s>.<n> …**`;
+//! cases cite them as `U2.3`, and every one of them needs a case too (except those listed in
+//! [`OPTIONAL_RULES`], which say why no case can exercise them).
+//!
 //! Case files are read with a deliberately loose struct (only `spec`), so this test keeps
 //! working while the case format grows.
 
@@ -20,7 +24,8 @@ use std::path::{Path, PathBuf};
 const MIN_CASES: usize = 150;
 
 /// §1.3 rows that may be cited but need no case (the spec grades them "unknown").
-const OPTIONAL_RULES: &[&str] = &["1.3n"];
+/// `U5.1`: website endpoints, which neither the embedded server nor any peer run serves.
+const OPTIONAL_RULES: &[&str] = &["1.3n", "U5.1"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -102,6 +107,34 @@ fn spec_rules(spec: &str) -> Vec<String> {
             _ => {}
         }
     }
+    rules
+}
+
+/// Every `**U<s>.<n>` rule of the uploads addendum, in document order.
+fn addendum_rules(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("**U")?;
+            let num: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let num = num.trim_end_matches('.');
+            let (a, b) = num.split_once('.')?;
+            (!a.is_empty() && !b.is_empty() && !b.contains('.')).then(|| format!("U{num}"))
+        })
+        .collect()
+}
+
+fn addendum_text() -> String {
+    let path = root().join("docs/spec/aws-s3-cors-uploads.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every rule number a case may cite: the main spec's and the addendum's.
+fn all_rules() -> Vec<String> {
+    let mut rules = spec_rules(&spec_text());
+    rules.extend(addendum_rules(&addendum_text()));
     rules
 }
 
@@ -194,8 +227,23 @@ fn corpus_has_enough_cases() {
 }
 
 #[test]
+fn extractor_finds_the_addendum_rules() {
+    let rules = addendum_rules(&addendum_text());
+    for expected in [
+        "U1.1", "U1.5", "U2.1", "U2.5", "U3.1", "U3.5", "U4.1", "U4.4", "U5.1",
+    ] {
+        assert!(
+            rules.iter().any(|r| r == expected),
+            "rule {expected} not extracted; got {rules:?}"
+        );
+    }
+    let set: BTreeSet<&String> = rules.iter().collect();
+    assert_eq!(rules.len(), set.len(), "duplicate rule numbers: {rules:?}");
+}
+
+#[test]
 fn every_spec_rule_has_a_case() {
-    let rules = spec_rules(&spec_text());
+    let rules = all_rules();
     let cases = corpus();
     let cited: BTreeSet<&str> = cases.values().flatten().map(String::as_str).collect();
     let missing: Vec<&str> = rules
@@ -205,7 +253,7 @@ fn every_spec_rule_has_a_case() {
         .collect();
     assert!(
         missing.is_empty(),
-        "{} spec rule(s) of docs/spec/aws-s3-cors.md have no case (add a case whose `spec:` names them):\n  {}",
+        "{} spec rule(s) of docs/spec/aws-s3-cors.md or aws-s3-cors-uploads.md have no case (add a case whose `spec:` names them):\n  {}",
         missing.len(),
         missing.join("\n  ")
     );
@@ -213,7 +261,7 @@ fn every_spec_rule_has_a_case() {
 
 #[test]
 fn every_cited_rule_exists_in_the_spec() {
-    let rules: BTreeSet<String> = spec_rules(&spec_text()).into_iter().collect();
+    let rules: BTreeSet<String> = all_rules().into_iter().collect();
     let cases = corpus();
     let mut unknown = Vec::new();
     for (id, spec) in &cases {
@@ -228,7 +276,7 @@ fn every_cited_rule_exists_in_the_spec() {
     }
     assert!(
         unknown.is_empty(),
-        "cases cite rule numbers that docs/spec/aws-s3-cors.md does not have:\n  {}",
+        "cases cite rule numbers that neither docs/spec/aws-s3-cors.md nor aws-s3-cors-uploads.md has:\n  {}",
         unknown.join("\n  ")
     );
 }
