@@ -77,4 +77,15 @@ impl Target for Recording {
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.inner.wire(req)
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<crate::target::Exchange, TransportError>> + Send + 'a>>
+    {
+        if let Ok(mut l) = self.log.lock() {
+            l.push(req.clone());
+        }
+        self.inner.exchange(req)
+    }
 }

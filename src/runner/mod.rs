@@ -30,6 +30,7 @@
 pub mod browser;
 pub mod compare;
 pub mod exec;
+pub mod pool;
 pub mod probe;
 pub mod render;
 
@@ -147,6 +148,8 @@ pub struct PreparedTarget {
     pub broken: Option<String>,
     /// The target's known deviations (`expectations/<name>.yaml`), if any.
     pub expectations: Option<Expectations>,
+    /// Buckets free for reuse by the next case ([`pool`]).
+    pub pool: pool::BucketPool,
 }
 
 /// One run: targets, the bucket counter and the results being collected.
@@ -157,6 +160,7 @@ pub struct Session {
     targets: Vec<PreparedTarget>,
     results: Mutex<Vec<Vec<CaseResult>>>,
     colour: bool,
+    bucket_reuse: bool,
 }
 
 impl Session {
@@ -178,7 +182,21 @@ impl Session {
             targets: Vec::new(),
             results: Mutex::new(Vec::new()),
             colour: render::use_colour(),
+            bucket_reuse: true,
         }
+    }
+
+    /// Turns bucket reuse ([`pool`]) on (the default) or off (a fresh bucket per case).
+    pub fn set_bucket_reuse(&mut self, reuse: bool) {
+        self.bucket_reuse = reuse;
+        for t in &mut self.targets {
+            t.pool = pool::BucketPool::new(reuse);
+        }
+    }
+
+    /// How each target's cases used buckets so far, in the order targets were added.
+    pub fn bucket_stats(&self) -> Vec<pool::PoolStats> {
+        self.targets.iter().map(|t| t.pool.stats()).collect()
     }
 
     /// Forces coloured failure messages on or off (default: stderr is a terminal and
@@ -234,6 +252,7 @@ impl Session {
             unavailable,
             broken,
             expectations: None,
+            pool: pool::BucketPool::new(self.bucket_reuse),
         });
         if let Ok(mut r) = self.results.lock() {
             r.push(Vec::new());
@@ -289,15 +308,13 @@ impl Session {
             None.ok_or(Decision::Unsupported(r))
         } else {
             match runtime() {
-                Ok(rt) => {
-                    let bucket = self.bucket();
-                    Ok(rt.block_on(exec::run_case(
-                        t.tracked.as_ref(),
-                        t.region.as_deref(),
-                        case,
-                        &bucket,
-                    )))
-                }
+                Ok(rt) => Ok(rt.block_on(exec::run_case_pooled(
+                    t.tracked.as_ref(),
+                    t.region.as_deref(),
+                    case,
+                    &t.pool,
+                    || self.bucket(),
+                ))),
                 Err(e) => Err(Decision::Errored {
                     reason: e.to_string(),
                     step: None,
@@ -361,10 +378,11 @@ impl Session {
         }
     }
 
-    /// Removes whatever buckets are still registered and returns the results (cases sorted
-    /// by id within each target).
+    /// Removes whatever buckets are still registered (the pooled ones included) and returns
+    /// the results (cases sorted by id within each target).
     pub async fn finish(&self) -> RunResults {
         for t in &self.targets {
+            t.pool.drain();
             for (bucket, result) in t.tracked.teardown().await {
                 if let Err(e) = result {
                     eprintln!(
@@ -469,6 +487,7 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         }
     }
     let mut session = Session::with_run_id(plan.meta, run_id);
+    session.set_bucket_reuse(!fresh_buckets_requested(&|k| std::env::var(k).ok()));
     for (b, (_, name)) in built.iter().zip(&plan.targets) {
         rt.block_on(session.add_target(b.target.clone()));
         if let Some((_, exp)) = plan.expectations.iter().find(|(n, _)| n == name) {
@@ -494,6 +513,17 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         rt.block_on(b.shutdown());
     }
     Ok((conclusion, results))
+}
+
+/// Whether `S3CORS_FRESH_BUCKETS` asks for one fresh bucket per case (any value but empty,
+/// `0`, `false` or `no`): the escape hatch should bucket reuse ([`pool`]) ever be suspected
+/// of changing a result. An environment variable rather than a flag keeps the `run` CLI as it
+/// is, and works the same under `cargo test`.
+pub fn fresh_buckets_requested(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("S3CORS_FRESH_BUCKETS").is_some_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !(v.is_empty() || v == "0" || v == "false" || v == "no")
+    })
 }
 
 /// Trials that only carry names, for `--list` (no target is built, nothing is probed).

@@ -229,6 +229,40 @@ impl Tracked {
     }
 }
 
+impl Tracked {
+    /// Registers a bucket a request may create, before it is sent; returns its name.
+    fn before(&self, req: &S3Request) -> Option<String> {
+        let created = is_bucket_call(req, "PUT");
+        if let Some(b) = &created {
+            self.registry.record(b);
+        }
+        created
+    }
+
+    /// Updates the registry from the outcome of a request.
+    fn after(
+        &self,
+        req: &S3Request,
+        created: Option<String>,
+        result: &Result<S3Response, TransportError>,
+    ) {
+        if let (Some(b), Ok(resp)) = (&created, result) {
+            // A definite refusal created nothing (BucketAlreadyOwnedByYou: it is ours).
+            let ours =
+                resp.status < 300 || error_code(resp).as_deref() == Some("BucketAlreadyOwnedByYou");
+            if !ours && resp.status < 500 {
+                self.registry.forget(b);
+            }
+        }
+        if let (Some(b), Ok(resp)) = (is_bucket_call(req, "DELETE"), result) {
+            let gone = resp.status < 300 || error_code(resp).as_deref() == Some("NoSuchBucket");
+            if gone {
+                self.registry.forget(&b);
+            }
+        }
+    }
+}
+
 fn is_bucket_call(req: &S3Request, method: &str) -> Option<String> {
     (req.method.eq_ignore_ascii_case(method) && req.key.is_none() && req.query.is_empty())
         .then(|| req.bucket.clone())
@@ -263,24 +297,26 @@ impl Target for Tracked {
         Box<dyn std::future::Future<Output = Result<S3Response, TransportError>> + Send + 'a>,
     > {
         Box::pin(async move {
-            let created = is_bucket_call(req, "PUT");
-            if let Some(b) = &created {
-                self.registry.record(b);
-            }
+            let created = self.before(req);
             let result = self.inner.send(req).await;
-            if let (Some(b), Ok(resp)) = (&created, &result) {
-                // A definite refusal created nothing (BucketAlreadyOwnedByYou: it is ours).
-                let ours = resp.status < 300
-                    || error_code(resp).as_deref() == Some("BucketAlreadyOwnedByYou");
-                if !ours && resp.status < 500 {
-                    self.registry.forget(b);
-                }
-            }
-            if let (Some(b), Ok(resp)) = (is_bucket_call(req, "DELETE"), &result) {
-                let gone = resp.status < 300 || error_code(resp).as_deref() == Some("NoSuchBucket");
-                if gone {
-                    self.registry.forget(&b);
-                }
+            self.after(req, created, &result);
+            result
+        })
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let created = self.before(req);
+            let result = self.inner.exchange(req).await;
+            // Not built means not sent; the bucket stays registered all the same (it may
+            // be one created earlier), and removing a bucket that is not there is harmless.
+            if let Ok(x) = &result {
+                self.after(req, created, &x.response);
             }
             result
         })

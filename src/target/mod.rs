@@ -20,6 +20,7 @@ pub mod aws;
 pub mod cleanup;
 pub mod minio;
 pub mod s3xml;
+pub mod sigv4;
 pub mod sweep;
 
 pub use client::{HttpConfig, HttpTarget};
@@ -208,6 +209,34 @@ pub trait Target: Send + Sync {
 
     /// The request as it would go on the wire (URL after addressing, headers after signing).
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError>;
+
+    /// Sends one request and also returns it as it went on the wire (signed, credentials
+    /// in it: redact before showing it). `Err` only when the request could not be built.
+    ///
+    /// The runner uses this for judged steps, which need both. The default signs twice
+    /// ([`Target::wire`], then [`Target::send`]); [`HttpTarget`] and the wrappers in front of
+    /// it sign once and send exactly the request they return.
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Exchange, TransportError>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let wire = self.wire(req)?;
+            let response = self.send(req).await;
+            Ok(Exchange { wire, response })
+        })
+    }
+}
+
+/// What [`Target::exchange`] returns: the request as sent and the outcome of sending it.
+#[derive(Debug)]
+pub struct Exchange {
+    /// The request as it went on the wire (not redacted).
+    pub wire: WireRequest,
+    /// The response, or why there was none.
+    pub response: Result<S3Response, TransportError>,
 }
 
 /// Bodies in results files: a JSON string when the bytes are UTF-8 (the usual case: XML,

@@ -1,0 +1,4 @@
+//! The integration tests, one module per area (see the module docs).
+
+mod bucket_reuse;
+mod signing;
