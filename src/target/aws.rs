@@ -21,7 +21,8 @@ use super::cleanup::{self, BucketName, RetryPolicy, RunId, TAG_KEY, error_code};
 use super::client::{HttpConfig, HttpTarget};
 use super::endpoint::EnvLookup;
 use super::{
-    Addressing, Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest,
+    Addressing, Auth, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
 };
 
 /// The environment variable that confirms real-AWS runs (value `yes`).
@@ -254,21 +255,19 @@ fn is_cors_call(req: &S3Request, method: &str) -> bool {
 }
 
 impl Target for AwsTarget {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
-            name: "aws".to_string(),
-            kind: "aws".to_string(),
-            endpoint: Some(self.endpoint.clone()),
-            version: None,
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: TargetInfo {
+                name: "aws".to_string(),
+                kind: "aws".to_string(),
+                endpoint: Some(self.endpoint.clone()),
+                version: None,
+            },
+            unavailable: self.unavailable.clone(),
+            bucket_prefix: cleanup::BUCKET_PREFIX.to_string(),
+            region: Some(self.region.clone()),
+            cases: CasePolicy::Probe,
         }
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        self.unavailable.clone()
-    }
-
-    fn region(&self) -> Option<String> {
-        Some(self.region.clone())
     }
 
     fn send<'a>(
@@ -327,11 +326,21 @@ impl Target for AwsTarget {
             )),
         }
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        super::exchange_in_two(self, req)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::TargetExt;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

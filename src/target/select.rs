@@ -5,7 +5,10 @@
 
 use super::embedded::{EmbeddedError, EmbeddedTarget};
 use super::endpoint::{self, EndpointError, EndpointOptions};
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    CasePolicy, S3Request, S3Response, Target, TargetExt, TargetInfo, TargetPolicy, TransportError,
+    WireRequest,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -209,12 +212,14 @@ pub struct Unavailable {
 }
 
 impl Target for Unavailable {
-    fn info(&self) -> TargetInfo {
-        self.info.clone()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        Some(self.reason.clone())
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: self.info.clone(),
+            unavailable: Some(self.reason.clone()),
+            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
+            region: None,
+            cases: CasePolicy::Probe,
+        }
     }
 
     fn send<'a>(
@@ -227,6 +232,15 @@ impl Target for Unavailable {
 
     fn wire(&self, _req: &S3Request) -> Result<WireRequest, TransportError> {
         Err(TransportError::Build(self.reason.clone()))
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        super::exchange_in_two(self, req)
     }
 }
 
