@@ -20,6 +20,7 @@
 pub mod floor;
 pub mod load;
 pub mod record;
+pub mod s3tests;
 pub mod scale;
 
 use crate::case::model::{CannedAcl, Checksum};
@@ -50,12 +51,13 @@ pub struct Args {
     /// Trials run in parallel (the runner's `--test-threads`; also the floor's parallelism).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub test_threads: usize,
-    /// Sizes of the generated corpora for the scaling run (comma-separated; empty: skip).
+    /// Sizes of the generated corpora for the scaling run (comma-separated; empty or 0: skip).
     #[arg(
         long,
         value_name = "N,N",
         value_delimiter = ',',
-        default_value = "1000,10000"
+        default_value = "1000,10000",
+        value_parser = parse_scale
     )]
     pub scale: Vec<usize>,
     /// Requests per load run (each of preflight and GET, per server).
@@ -85,9 +87,137 @@ pub struct Args {
     /// Skip the server load runs.
     #[arg(long)]
     pub skip_load: bool,
+    /// Skip the corpus runs against `--peer` servers (wall time and requests per case).
+    #[arg(long)]
+    pub skip_peer_corpus: bool,
+    /// One fresh bucket per case instead of bucket reuse (to measure what reuse saves).
+    #[arg(long)]
+    pub fresh_buckets: bool,
+    /// A checkout of ceph/s3-tests: its CORS subset (`pytest -k cors` in
+    /// `s3tests_boto3/functional/test_s3.py`) runs against each `--peer` right after our
+    /// corpus, for a side-by-side row. Needs Python with the checkout's requirements.
+    #[arg(long, value_name = "DIR")]
+    pub s3_tests: Option<PathBuf>,
+    /// The Python that runs s3-tests (a venv's `bin/python` with its requirements).
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub s3_tests_python: PathBuf,
     /// Also write the Markdown report to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+/// `NAME=URL` of a `--peer`.
+fn peer_parts(peer: &str) -> anyhow::Result<(&str, &str)> {
+    peer.split_once('=')
+        .with_context(|| format!("--peer wants NAME=URL, got `{peer}`"))
+}
+
+/// The corpus through the runner against each peer (wall time, requests per case: what a
+/// user waits for), and with `--s3-tests`, s3-tests' CORS subset against the same peer right
+/// after it.
+fn peer_corpus(args: &Args, corpus: &[Case], md: &mut String) -> anyhow::Result<()> {
+    let checked = checked_values(corpus);
+    let s3t_values = match &args.s3_tests {
+        Some(dir) => Some(s3tests::checked_values(dir)?),
+        None => None,
+    };
+    let _ = writeln!(
+        md,
+        "## Corpus against peers ({} trial threads, bucket reuse {})\n\n\
+         | peer | suite | cases/tests | passed | failed | ignored | checked values | requests | requests/case | wall time |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        args.test_threads,
+        if args.fresh_buckets { "off" } else { "on" }
+    );
+    let mut notes = Vec::new();
+    for peer in &args.peers {
+        let (name, url) = peer_parts(peer)?;
+        // The same target `s3cors run --target endpoint=URL` builds.
+        let opts = crate::target::endpoint::EndpointOptions {
+            access_key: Some(args.peer_access_key.clone()),
+            secret_key: Some(args.peer_secret_key.clone()),
+            ..Default::default()
+        };
+        let rt = runner::runtime()?;
+        let built = rt.block_on(crate::target::select::build(
+            &crate::target::select::TargetSpec::Endpoint(Some(url.to_string())),
+            name,
+            &opts,
+        ))?;
+        let target = built.target.clone();
+        eprintln!("bench: corpus ({} cases) against {name}…", corpus.len());
+        let h = harness_run_on(target, corpus, args.test_threads, !args.fresh_buckets);
+        rt.block_on(built.shutdown());
+        let h = h?;
+        let _ = writeln!(
+            md,
+            "| {name} | s3cors corpus | {} | {} | {} | {} | {checked} | {} | {:.2} | {:.2} s |",
+            h.cases,
+            h.passed,
+            h.failed,
+            h.ignored,
+            h.requests,
+            h.requests as f64 / h.cases.max(1) as f64,
+            h.wall.as_secs_f64()
+        );
+        if let (Some(dir), Some(values)) = (&args.s3_tests, s3t_values) {
+            eprintln!("bench: s3-tests CORS subset against {name}…");
+            let r = s3tests::run(
+                dir,
+                &args.s3_tests_python,
+                url,
+                &args.peer_access_key,
+                &args.peer_secret_key,
+            )?;
+            let _ = writeln!(
+                md,
+                "| {name} | s3-tests CORS subset | {} | {} | {} | {} | ~{values} | – | – | {:.2} s |",
+                r.passed + r.failed + r.skipped,
+                r.passed,
+                r.failed,
+                r.skipped,
+                r.wall.as_secs_f64()
+            );
+            notes.push(format!(
+                "{name}: corpus/s3-tests wall time {:.2}",
+                h.wall.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)
+            ));
+        }
+    }
+    md.push('\n');
+    if !notes.is_empty() {
+        let _ = writeln!(md, "Ratios: {}.\n", notes.join("; "));
+    }
+    Ok(())
+}
+
+/// Values the corpus checks: per step the status, every CORS-surface header, every other
+/// header, every error field, the body and every expected rule.
+pub fn checked_values(cases: &[Case]) -> usize {
+    cases
+        .iter()
+        .flat_map(|c| c.steps.iter())
+        .map(|s| {
+            let e = &s.expect;
+            1 + e.headers.iter().count()
+                + e.other_headers.iter().count()
+                + e.error.as_ref().map_or(0, |x| x.fields().len())
+                + usize::from(e.body.is_some())
+                + e.rules.as_ref().map_or(0, Vec::len)
+        })
+        .sum()
+}
+
+/// One `--scale` size: a number of cases, or empty for none (what the help offers as
+/// "skip"; clap hands the empty string to the parser, which `usize` refuses).
+fn parse_scale(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(0);
+    }
+    s.parse().map_err(|_| {
+        format!("`{s}` is not a number of cases (use e.g. 1000,10000; empty or 0 skips)")
+    })
 }
 
 /// What one harness run measured.
@@ -102,6 +232,8 @@ pub struct HarnessRun {
     pub wall: Duration,
     /// The requests, in send order (for the floor).
     pub recorded: Vec<S3Request>,
+    /// How cases used buckets (fresh or from the pool).
+    pub buckets: runner::pool::PoolStats,
 }
 
 impl HarnessRun {
@@ -151,11 +283,30 @@ fn breakdown(requests: &[S3Request]) -> Vec<(&'static str, usize)> {
 
 /// Runs `cases` through the real runner against a fresh in-process embedded server.
 pub fn harness_run(cases: &[Case], threads: usize) -> anyhow::Result<HarnessRun> {
+    harness_run_with(cases, threads, true)
+}
+
+/// [`harness_run`] with bucket reuse on or off.
+pub fn harness_run_with(cases: &[Case], threads: usize, reuse: bool) -> anyhow::Result<HarnessRun> {
     let rt = runner::runtime()?;
     let embedded = Arc::new(rt.block_on(EmbeddedTarget::start("embedded"))?);
-    let recording = Arc::new(record::Recording::new(embedded.clone()));
+    let run = harness_run_on(embedded.clone(), cases, threads, reuse);
+    rt.block_on(embedded.shutdown());
+    run
+}
+
+/// Runs `cases` through the real runner against `target` (recording what it sends).
+pub fn harness_run_on(
+    target: Arc<dyn Target>,
+    cases: &[Case],
+    threads: usize,
+    reuse: bool,
+) -> anyhow::Result<HarnessRun> {
+    let rt = runner::runtime()?;
+    let recording = Arc::new(record::Recording::new(target));
     let mut session = Session::new(RunMeta::default());
     session.set_colour(false);
+    session.set_bucket_reuse(reuse);
     rt.block_on(session.add_target(recording.clone()));
     let after_probe = recording.len();
     let session = Arc::new(session);
@@ -170,11 +321,12 @@ pub fn harness_run(cases: &[Case], threads: usize) -> anyhow::Result<HarnessRun>
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&args, trials);
     let wall = started.elapsed();
+    let buckets = session.bucket_stats().first().copied().unwrap_or_default();
     let _ = rt.block_on(session.finish());
-    rt.block_on(embedded.shutdown());
     let _ = std::fs::remove_file(&log);
     let recorded = recording.since(after_probe);
     Ok(HarnessRun {
+        buckets,
         cases: cases.len(),
         passed: conclusion.num_passed,
         failed: conclusion.num_failed,
@@ -417,7 +569,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 corpus.len(),
                 i + 1
             );
-            let h = harness_run(&corpus, args.test_threads)?;
+            let h = harness_run_with(&corpus, args.test_threads, !args.fresh_buckets)?;
             floor_runs.push(floor_run(&h.recorded, args.test_threads)?);
             harness_runs.push(h);
         }
@@ -483,8 +635,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         let _ = writeln!(
             md,
-            "Requests the corpus run sent, by kind ({} cases):\n\n| kind | requests | per case |\n|---|---:|---:|",
-            h.cases
+            "Requests the corpus run sent, by kind ({} cases; {:.2} requests per case; {} cases \
+             in a fresh bucket, {} in a reused one):\n\n| kind | requests | per case |\n|---|---:|---:|",
+            h.cases,
+            h.requests as f64 / h.cases.max(1) as f64,
+            h.buckets.fresh,
+            h.buckets.reused,
         );
         for (k, n) in breakdown(&h.recorded) {
             let _ = writeln!(
@@ -507,7 +663,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for n in sizes {
             let cases = scale::corpus_of(&loaded.cases, n);
             eprintln!("bench: scaling run with {} cases…", cases.len());
-            let h = harness_run(&cases, args.test_threads)?;
+            let h = harness_run_with(&cases, args.test_threads, !args.fresh_buckets)?;
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {:.2} s | {:.3} | {:.0} |",
@@ -521,6 +677,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         md.push('\n');
+    }
+
+    if !args.skip_peer_corpus && !args.peers.is_empty() {
+        peer_corpus(&args, &corpus, &mut md)?;
     }
 
     if !args.skip_load {
@@ -543,9 +703,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))?);
         rt.block_on(embedded.shutdown());
         for peer in &args.peers {
-            let (name, url) = peer
-                .split_once('=')
-                .with_context(|| format!("--peer wants NAME=URL, got `{peer}`"))?;
+            let (name, url) = peer_parts(peer)?;
             eprintln!("bench: load on {name} at {url}…");
             match rt.block_on(load_server(
                 name,
@@ -592,4 +750,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn scale(argv: &[&str]) -> Result<Vec<usize>, String> {
+        let argv = std::iter::once("bench").chain(argv.iter().copied());
+        Cli::try_parse_from(argv)
+            .map(|c| c.args.scale)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn scale_accepts_empty_as_skip() {
+        assert_eq!(scale(&[]).unwrap(), [1000, 10000]);
+        assert_eq!(scale(&["--scale", ""]).unwrap(), [0]);
+        assert_eq!(scale(&["--scale", "0"]).unwrap(), [0]);
+        assert_eq!(scale(&["--scale", "5,7"]).unwrap(), [5, 7]);
+        let e = scale(&["--scale", "lots"]).unwrap_err();
+        assert!(e.contains("`lots` is not a number of cases"), "{e}");
+    }
 }

@@ -621,7 +621,7 @@ fn case_details_labelled(t: &TargetRun, c: &CaseResult, label: Option<&str>) -> 
     out.push_str(&browser_details(c));
     if let Some(curl) = deciding_curl(c) {
         out.push_str("Replay:\n\n");
-        out.push_str(&md_fence("sh", curl));
+        out.push_str(&md_fence("sh", &curl));
         out.push('\n');
     }
     out.push_str("</details>\n\n");

@@ -400,12 +400,12 @@ pub fn find_case<'a>(target: &'a TargetRun, case_id: &str) -> Option<&'a CaseRes
 
 /// The `curl` command of the step that decided the outcome (the failing step, else the
 /// last step that ran).
-pub fn deciding_curl(case: &CaseResult) -> Option<&str> {
+pub fn deciding_curl(case: &CaseResult) -> Option<std::borrow::Cow<'_, str>> {
     let step = case
         .failed_step
         .and_then(|i| case.steps.get(i))
         .or_else(|| case.steps.last())?;
-    (!step.curl.is_empty()).then_some(step.curl.as_str())
+    (!step.curl.is_empty() || !step.request.method.is_empty()).then(|| step.curl_replay())
 }
 
 /// The diff of a case: the case-level diff, else the failing step's.
@@ -553,9 +553,9 @@ mod tests {
                 ..Default::default()
             },
         ];
-        assert_eq!(deciding_curl(&c), Some("curl two"));
+        assert_eq!(deciding_curl(&c).as_deref(), Some("curl two"));
         c.failed_step = Some(0);
-        assert_eq!(deciding_curl(&c), Some("curl one"));
+        assert_eq!(deciding_curl(&c).as_deref(), Some("curl one"));
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! run.
 
 use super::compare;
+use super::pool::{self, BucketPool, BucketState, PooledBucket};
 use super::render::{self, Failure};
 use super::{Decision, StepFailure};
-use crate::case::model::{ApiCallSpec, Checksum, ObjectSpec, PutBucketCorsSpec};
+use crate::case::model::{ApiCallSpec, Checksum, PutBucketCorsSpec};
 use crate::case::{Action, Case, CaseStep};
 use crate::cors::CorsRule;
 use crate::results::{ExpectedResponse, StepResult};
@@ -269,16 +270,15 @@ async fn setup_call(target: &dyn Target, op: &str, req: &S3Request) -> Result<()
     Err(SetupStop::Error(format!("set-up: {}", describe(op, &resp))))
 }
 
-async fn setup(
+/// CreateBucket (or the target's create command) and the bucket ACL: the part of set-up
+/// only a fresh bucket gets.
+async fn create(
     target: &dyn Target,
     region: Option<&str>,
     case: &Case,
     bucket: &str,
 ) -> Result<(), SetupStop> {
     let b = &case.bucket;
-    if !b.exists {
-        return Ok(());
-    }
     match BucketCommands::for_target(&target.info().name, &process_env) {
         Some(BucketCommands {
             create: Some(cmd), ..
@@ -304,33 +304,74 @@ async fn setup(
         req.headers.push(("Content-Length".into(), "0".into()));
         setup_call(target, "PutBucketAcl", &req).await?;
     }
-    let cors_body = match (&b.cors, &b.cors_xml) {
-        (_, Some(x)) => Some(compare::subst(x, bucket)),
-        (Some(rules), None) => Some(rules_xml(rules)),
-        (None, None) => None,
-    };
-    if let Some(body) = cors_body {
-        let req = put_cors_request(bucket, body.into_bytes(), Checksum::Md5);
-        setup_call(target, "PutBucketCors", &req).await?;
-    }
-    for (key, obj) in b.objects.iter() {
-        let key = compare::subst(key, bucket);
-        let mut req = S3Request::new("PUT", Some(bucket), Some(&key), Auth::Signed);
-        let (body, content_type, acl) = match obj {
-            ObjectSpec::Body(text) => (text.clone(), None, None),
-            ObjectSpec::Full(f) => (f.body.clone(), f.content_type.clone(), f.acl),
-        };
-        req.body = compare::subst(&body, bucket).into_bytes();
-        if let Some(ct) = content_type {
-            req.headers.push(("Content-Type".into(), ct));
+    Ok(())
+}
+
+/// Brings a bucket holding `have` to `want`: the configuration (replaced when it differs;
+/// removed only if `want` has none, which [`super::pool`] never asks of a configured
+/// bucket), then stale objects removed, then the wanted objects put in the case's order
+/// (skipping ones already there exactly as wanted).
+async fn fill(
+    target: &dyn Target,
+    bucket: &str,
+    have: &BucketState,
+    want: &BucketState,
+) -> Result<(), SetupStop> {
+    if have.cors != want.cors {
+        match &want.cors {
+            Some(body) => {
+                let req = put_cors_request(bucket, body.clone(), Checksum::Md5);
+                setup_call(target, "PutBucketCors", &req).await?;
+            }
+            None => {
+                let mut req = S3Request::new("DELETE", Some(bucket), None, Auth::Signed);
+                req.query.push(("cors".into(), None));
+                setup_call(target, "DeleteBucketCors", &req).await?;
+            }
         }
-        if let Some(acl) = acl {
+    }
+    for old in &have.objects {
+        if !want.objects.iter().any(|w| w.key == old.key) {
+            let req = S3Request::new("DELETE", Some(bucket), Some(&old.key), Auth::Signed);
+            setup_call(target, &format!("DeleteObject {}", old.key), &req).await?;
+        }
+    }
+    for obj in &want.objects {
+        if have.objects.contains(obj) {
+            continue;
+        }
+        let mut req = S3Request::new("PUT", Some(bucket), Some(&obj.key), Auth::Signed);
+        req.body = obj.body.clone();
+        if let Some(ct) = &obj.content_type {
+            req.headers.push(("Content-Type".into(), ct.clone()));
+        }
+        if let Some(acl) = obj.acl {
             req.headers
                 .push(("x-amz-acl".into(), acl.header_value().to_string()));
         }
-        setup_call(target, &format!("PutObject {key}"), &req).await?;
+        setup_call(target, &format!("PutObject {}", obj.key), &req).await?;
     }
     Ok(())
+}
+
+/// The whole set-up in a fresh bucket.
+async fn setup(
+    target: &dyn Target,
+    region: Option<&str>,
+    case: &Case,
+    bucket: &str,
+) -> Result<(), SetupStop> {
+    if !case.bucket.exists {
+        return Ok(());
+    }
+    create(target, region, case, bucket).await?;
+    fill(
+        target,
+        bucket,
+        &BucketState::default(),
+        &BucketState::wanted(case, bucket),
+    )
+    .await
 }
 
 /// Per-target shell commands that replace S3 CreateBucket / DeleteBucket for the case buckets
@@ -447,7 +488,7 @@ async fn delete_with_command(target: &dyn Target, cmd: &str, bucket: &str) -> Op
         .map(|e| format!("teardown of bucket {bucket} failed: {e}"))
 }
 
-/// Runs a case's set-up and steps in `bucket`, then tears the bucket down.
+/// Runs a case's set-up and steps in a fresh `bucket`, then tears the bucket down.
 pub async fn run_case(
     target: &dyn Target,
     region: Option<&str>,
@@ -456,14 +497,31 @@ pub async fn run_case(
 ) -> CaseRun {
     let mut steps = Vec::new();
     let decision = match setup(target, region, case, bucket).await {
-        Err(SetupStop::Unsupported(r)) => Decision::Unsupported(r),
-        Err(SetupStop::Error(r)) => Decision::Errored {
-            reason: r,
-            step: None,
-        },
+        Err(stop) => stop.into(),
         Ok(()) => run_steps(target, case, bucket, &mut steps).await,
     };
-    let teardown = match BucketCommands::for_target(&target.info().name, &process_env) {
+    let teardown = teardown(target, case, bucket).await;
+    CaseRun {
+        decision,
+        steps,
+        teardown,
+    }
+}
+
+impl From<SetupStop> for Decision {
+    fn from(stop: SetupStop) -> Decision {
+        match stop {
+            SetupStop::Unsupported(r) => Decision::Unsupported(r),
+            SetupStop::Error(r) => Decision::Errored {
+                reason: r,
+                step: None,
+            },
+        }
+    }
+}
+
+async fn teardown(target: &dyn Target, case: &Case, bucket: &str) -> Option<String> {
+    match BucketCommands::for_target(&target.info().name, &process_env) {
         Some(BucketCommands {
             delete: Some(cmd), ..
         }) if case.bucket.exists => delete_with_command(target, &cmd, bucket).await,
@@ -471,6 +529,67 @@ pub async fn run_case(
             Ok(_) => None,
             Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
         },
+    }
+}
+
+/// Runs a case with bucket reuse ([`super::pool`] has the rule): in a pooled bucket reset to
+/// the case's starting state when the rule allows and one is free, else in a fresh bucket
+/// named by `fresh_name`. Afterwards the bucket goes back to the pool when its contents are
+/// still known, and is removed otherwise.
+pub async fn run_case_pooled(
+    target: &dyn Target,
+    region: Option<&str>,
+    case: &Case,
+    pool: &BucketPool,
+    fresh_name: impl FnOnce() -> String,
+) -> CaseRun {
+    let commands = BucketCommands::for_target(&target.info().name, &process_env).is_some();
+    let reuse = pool.enabled() && !commands;
+    let pooled = if reuse { pool.take(case) } else { None };
+    pool.count(pooled.is_some());
+    let mut steps = Vec::new();
+    let (bucket, set_up) = match pooled {
+        Some(b) => {
+            let want = BucketState::wanted(case, &b.name);
+            let state = BucketState {
+                ever_configured: b.state.ever_configured || want.ever_configured,
+                ..want.clone()
+            };
+            (
+                b.name.clone(),
+                fill(target, &b.name, &b.state, &want).await.map(|()| state),
+            )
+        }
+        None => {
+            let name = fresh_name();
+            let done = setup(target, region, case, &name).await;
+            let state = BucketState::wanted(case, &name);
+            (name, done.map(|()| state))
+        }
+    };
+    let (decision, state) = match set_up {
+        Err(stop) => (stop.into(), None),
+        Ok(state) => (
+            run_steps(target, case, &bucket, &mut steps).await,
+            Some(state),
+        ),
+    };
+    let untouched = pool::all_read_only(case);
+    let keep = reuse
+        && pool::may_reuse(case)
+        && untouched
+        && !matches!(decision, Decision::Errored { .. });
+    let teardown = match state {
+        Some(state) if keep => {
+            pool.put_back(PooledBucket {
+                name: bucket,
+                state,
+            });
+            None
+        }
+        // Never created, and no step could have created it.
+        _ if reuse && !case.bucket.exists && untouched => None,
+        _ => teardown(target, case, &bucket).await,
     };
     CaseRun {
         decision,
@@ -490,8 +609,9 @@ async fn run_steps(
         let step = &super::capture::apply(step, &vars);
         let label = step.label();
         let req = step_request(step, bucket);
-        let wire = match target.wire(&req) {
-            Ok(w) => stored_request(&redact(&w)),
+        // Signed once: the request sent is the one kept (redacted) in the results.
+        let exchanged = match target.exchange(&req).await {
+            Ok(x) => x,
             Err(e) => {
                 return Decision::Errored {
                     reason: format!("step {} ({label}): {e}", i + 1),
@@ -499,17 +619,18 @@ async fn run_steps(
                 };
             }
         };
-        let curl = render::curl(&wire);
+        let wire = stored_request(&redact(&exchanged.wire));
         let mut result = StepResult {
             label: label.clone(),
             line: step.line,
-            request: wire.clone(),
-            curl: curl.clone(),
+            request: wire,
             ..StepResult::default()
         };
-        let resp = match target.send(&req).await {
+        let resp = match exchanged.response {
             Ok(r) => r,
             Err(e) => {
+                // The curl replay is rendered only where a reader needs it: failing steps.
+                result.curl = render::curl(&result.request);
                 out.push(result);
                 return Decision::Errored {
                     reason: format!(
@@ -533,7 +654,7 @@ async fn run_steps(
                 .collect(),
         });
         (result.browser, result.expected_browser) =
-            super::browser::step_verdicts(step, &req.method, &wire.headers, &resp, bucket);
+            super::browser::step_verdicts(step, &req.method, &result.request.headers, &resp, bucket);
         let captured = vars.collect(&step.capture, &resp);
         result.response = Some(resp);
         result.passed = rendered.matches();
@@ -551,13 +672,16 @@ async fn run_steps(
         }
         if !rendered.matches() {
             let diff = render::diff(&rendered.expected, &rendered.actual);
+            let curl = render::curl(&result.request);
             result.diff = Some(diff.clone());
+            result.curl = curl.clone();
+            let request = result.request.clone();
             out.push(result);
             return Decision::Failed(Box::new(StepFailure {
                 step: i,
                 line: step.line,
                 label,
-                request: wire,
+                request,
                 diff,
                 curl,
             }));

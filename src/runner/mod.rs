@@ -32,6 +32,7 @@ pub mod capture;
 pub mod compare;
 pub mod exec;
 pub mod expectations;
+pub mod pool;
 pub mod probe;
 pub mod render;
 
@@ -150,6 +151,8 @@ pub struct PreparedTarget {
     pub broken: Option<String>,
     /// The target's known deviations (`expectations/<name>.yaml`), if any.
     pub expectations: Option<Expectations>,
+    /// Buckets free for reuse by the next case ([`pool`]).
+    pub pool: pool::BucketPool,
 }
 
 /// One run: targets, the bucket counter and the results being collected.
@@ -160,6 +163,7 @@ pub struct Session {
     targets: Vec<PreparedTarget>,
     results: Mutex<Vec<Vec<CaseResult>>>,
     colour: bool,
+    bucket_reuse: bool,
 }
 
 impl Session {
@@ -181,7 +185,21 @@ impl Session {
             targets: Vec::new(),
             results: Mutex::new(Vec::new()),
             colour: render::use_colour(),
+            bucket_reuse: true,
         }
+    }
+
+    /// Turns bucket reuse ([`pool`]) on (the default) or off (a fresh bucket per case).
+    pub fn set_bucket_reuse(&mut self, reuse: bool) {
+        self.bucket_reuse = reuse;
+        for t in &mut self.targets {
+            t.pool = pool::BucketPool::new(reuse);
+        }
+    }
+
+    /// How each target's cases used buckets so far, in the order targets were added.
+    pub fn bucket_stats(&self) -> Vec<pool::PoolStats> {
+        self.targets.iter().map(|t| t.pool.stats()).collect()
     }
 
     /// Forces coloured failure messages on or off (default: stderr is a terminal and
@@ -237,6 +255,7 @@ impl Session {
             unavailable,
             broken,
             expectations: None,
+            pool: pool::BucketPool::new(self.bucket_reuse),
         });
         self.lock_results().push(Vec::new());
     }
@@ -290,15 +309,13 @@ impl Session {
             None.ok_or(Decision::Unsupported(r))
         } else {
             match runtime() {
-                Ok(rt) => {
-                    let bucket = self.bucket();
-                    Ok(rt.block_on(exec::run_case(
-                        t.tracked.as_ref(),
-                        t.region.as_deref(),
-                        case,
-                        &bucket,
-                    )))
-                }
+                Ok(rt) => Ok(rt.block_on(exec::run_case_pooled(
+                    t.tracked.as_ref(),
+                    t.region.as_deref(),
+                    case,
+                    &t.pool,
+                    || self.bucket(),
+                ))),
                 Err(e) => Err(Decision::Errored {
                     reason: e.to_string(),
                     step: None,
@@ -367,10 +384,11 @@ impl Session {
         self.results.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Removes whatever buckets are still registered and returns the results (cases sorted
-    /// by id within each target).
+    /// Removes whatever buckets are still registered (the pooled ones included) and returns
+    /// the results (cases sorted by id within each target).
     pub async fn finish(&self) -> RunResults {
         for t in &self.targets {
+            t.pool.drain();
             for (bucket, result) in t.tracked.teardown().await {
                 if let Err(e) = result {
                     eprintln!(
@@ -484,6 +502,7 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         }
     }
     let mut session = Session::with_run_id(plan.meta, run_id);
+    session.set_bucket_reuse(!fresh_buckets_requested(&|k| std::env::var(k).ok()));
     for (b, (_, name)) in built.iter().zip(&plan.targets) {
         rt.block_on(session.add_target(b.target.clone()));
         if let Some((_, exp)) = plan.expectations.iter().find(|(n, _)| n == name) {
@@ -512,6 +531,17 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         rt.block_on(b.shutdown());
     }
     Ok((conclusion, results))
+}
+
+/// Whether `S3CORS_FRESH_BUCKETS` asks for one fresh bucket per case (any value but empty,
+/// `0`, `false` or `no`): the escape hatch should bucket reuse ([`pool`]) ever be suspected
+/// of changing a result. An environment variable rather than a flag keeps the `run` CLI as it
+/// is, and works the same under `cargo test`.
+pub fn fresh_buckets_requested(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("S3CORS_FRESH_BUCKETS").is_some_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !(v.is_empty() || v == "0" || v == "false" || v == "no")
+    })
 }
 
 /// Trials that only carry names, for `--list` (no target is built, nothing is probed).

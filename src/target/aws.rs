@@ -320,6 +320,15 @@ impl Target for AwsTarget {
             )),
         }
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        super::exchange_in_two(self, req)
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 //! `Host` header (`bucket.<domain>`), so they work against loopback servers without DNS.
 
 use super::{
-    Addressing, Auth, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
-    TransportError, WireRequest,
+    Addressing, Auth, CasePolicy, Exchange, S3Request, S3Response, Target, TargetInfo,
+    TargetPolicy, TransportError, WireRequest,
 };
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
@@ -124,6 +124,11 @@ pub struct HttpTarget {
     host: String,
     /// `:port` when the endpoint names a non-default port.
     port_suffix: String,
+    /// The endpoint, parsed once: each request's URL is this with its path and query set
+    /// (instead of formatting a URL string and parsing it again per request).
+    base_url: url::Url,
+    /// Header signing with the day's signing key kept ([`super::sigv4`]).
+    signer: super::sigv4::Signer,
     client: reqwest::Client,
     version: std::sync::Mutex<Option<String>>,
 }
@@ -158,7 +163,18 @@ impl HttpTarget {
             .no_proxy()
             .build()
             .map_err(|e| ClientError::Client(error_chain(&e)))?;
+        let mut base_url = url.clone();
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        let signer = super::sigv4::Signer::new(
+            &cfg.access_key,
+            &cfg.secret_key,
+            cfg.session_token.as_deref(),
+            &cfg.region,
+        );
         Ok(HttpTarget {
+            signer,
+            base_url,
             origin,
             base_path,
             host,
@@ -224,7 +240,63 @@ impl HttpTarget {
     }
 
     fn build_wire(&self, req: &S3Request, now: SystemTime) -> Result<WireRequest, TransportError> {
+        self.prepare(req, now, true).map(|(wire, _)| wire)
+    }
+
+    /// The request as it goes on the wire when signed at `now`.
+    pub fn wire_at(&self, req: &S3Request, now: SystemTime) -> Result<WireRequest, TransportError> {
+        self.prepare(req, now, true).map(|(wire, _)| wire)
+    }
+
+    /// Whether `req` is signed by the fast path of [`super::sigv4`] (for tests).
+    #[doc(hidden)]
+    pub fn signs_fast(&self, req: &S3Request) -> bool {
+        let (path, _, vhost) = self.layout(req);
+        let mut headers: Vec<(String, String)> =
+            vhost.map(|h| ("Host".to_string(), h)).into_iter().collect();
+        headers.extend(req.headers.iter().cloned());
+        req.auth == Auth::Signed
+            && self
+                .signer
+                .sign_headers(
+                    &super::sigv4::Parts {
+                        method: &req.method,
+                        path: &path,
+                        query: &req.query,
+                        host: &self.host,
+                        headers: &headers,
+                        body: &req.body,
+                    },
+                    SystemTime::now(),
+                )
+                .is_some()
+    }
+
+    /// [`HttpTarget::wire_at`] signed by `aws_sigv4` alone, without the fast path of
+    /// [`super::sigv4`]: the reference the fast path is tested against.
+    #[doc(hidden)]
+    pub fn reference_wire_at(
+        &self,
+        req: &S3Request,
+        now: SystemTime,
+    ) -> Result<WireRequest, TransportError> {
+        self.prepare(req, now, false).map(|(wire, _)| wire)
+    }
+
+    /// The request on the wire and its URL (the same URL, parsed form, for sending).
+    fn prepare(
+        &self,
+        req: &S3Request,
+        now: SystemTime,
+        fast: bool,
+    ) -> Result<(WireRequest, url::Url), TransportError> {
         let (path, query, vhost) = self.layout(req);
+        let parsed = |query: &str| {
+            let mut u = self.base_url.clone();
+            u.set_path(&path);
+            u.set_query((!query.is_empty()).then_some(query));
+            u
+        };
         let url = |query: &str| {
             if query.is_empty() {
                 format!("{}{}", self.origin, path)
@@ -252,12 +324,40 @@ impl HttpTarget {
             body = form_body;
         }
         if req.auth == Auth::Anonymous {
-            return Ok(WireRequest {
-                method: req.method.clone(),
-                url: url(&query),
-                headers,
-                body,
-            });
+            return Ok((
+                WireRequest {
+                    method: req.method.clone(),
+                    url: url(&query),
+                    headers,
+                    body,
+                },
+                parsed(&query),
+            ));
+        }
+        if fast
+            && req.auth == Auth::Signed
+            && let Some(signed) = self.signer.sign_headers(
+                &super::sigv4::Parts {
+                    method: &req.method,
+                    path: &path,
+                    query: &req.query,
+                    host: &self.host,
+                    headers: &headers,
+                    body: &body,
+                },
+                now,
+            )
+        {
+            headers.extend(signed);
+            return Ok((
+                WireRequest {
+                    method: req.method.clone(),
+                    url: url(&query),
+                    headers,
+                    body,
+                },
+                parsed(&query),
+            ));
         }
 
         let identity = Credentials::new(
@@ -338,19 +438,27 @@ impl HttpTarget {
                 utf8_percent_encode(&value, UNRESERVED)
             ));
         }
-        Ok(WireRequest {
-            method: req.method.clone(),
-            url: url(&query),
-            headers,
-            body,
-        })
+        Ok((
+            WireRequest {
+                method: req.method.clone(),
+                url: url(&query),
+                headers,
+                body,
+            },
+            parsed(&query),
+        ))
     }
 
-    async fn send_wire(&self, wire: WireRequest) -> Result<S3Response, TransportError> {
+    /// Sends a prepared request (`body` separately, so [`Target::send`] can move it and
+    /// [`Target::exchange`] keep the request it returns).
+    async fn send_prepared(
+        &self,
+        wire: &WireRequest,
+        url: url::Url,
+        body: Vec<u8>,
+    ) -> Result<S3Response, TransportError> {
         let method = reqwest::Method::from_bytes(wire.method.as_bytes())
             .map_err(|e| TransportError::Build(format!("method `{}`: {e}", wire.method)))?;
-        let url = reqwest::Url::parse(&wire.url)
-            .map_err(|e| TransportError::Build(format!("URL `{}`: {e}", wire.url)))?;
         let mut headers = reqwest::header::HeaderMap::new();
         for (n, v) in &wire.headers {
             let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
@@ -359,15 +467,16 @@ impl HttpTarget {
                 .map_err(|e| TransportError::Build(format!("header `{n}` value: {e}")))?;
             headers.append(name, value);
         }
-        let shown = redact_url(&wire.url);
+        // Only an error message shows the URL: redact it then, not per request.
+        let shown = || redact_url(&wire.url);
         let resp = self
             .client
             .request(method, url)
             .headers(headers)
-            .body(wire.body)
+            .body(body)
             .send()
             .await
-            .map_err(|e| self.transport_error(&shown, &e))?;
+            .map_err(|e| self.transport_error(&shown(), &e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -382,7 +491,7 @@ impl HttpTarget {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| self.transport_error(&shown, &e))?
+            .map_err(|e| self.transport_error(&shown(), &e))?
             .to_vec();
         let response = S3Response {
             status,
@@ -439,8 +548,20 @@ impl Target for HttpTarget {
         req: &'a S3Request,
     ) -> Pin<Box<dyn Future<Output = Result<S3Response, TransportError>> + Send + 'a>> {
         Box::pin(async move {
-            let wire = self.build_wire(req, SystemTime::now())?;
-            self.send_wire(wire).await
+            let (mut wire, url) = self.prepare(req, SystemTime::now(), true)?;
+            let body = std::mem::take(&mut wire.body);
+            self.send_prepared(&wire, url, body).await
+        })
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<Exchange, TransportError>> + Send + 'a>> {
+        Box::pin(async move {
+            let (wire, url) = self.prepare(req, SystemTime::now(), true)?;
+            let response = self.send_prepared(&wire, url, wire.body.clone()).await;
+            Ok(Exchange { wire, response })
         })
     }
 

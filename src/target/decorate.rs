@@ -65,4 +65,22 @@ impl<H: Hook> Target for Decorated<H> {
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.inner.wire(req)
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>> {
+        Box::pin(async move {
+            self.hook.before_send(req);
+            let result = self.inner.exchange(req).await;
+            match &result {
+                Ok(x) => self.hook.after_send(req, &x.response),
+                // Not built, so not sent: the hook sees the same error `send` would give.
+                Err(e) => self
+                    .hook
+                    .after_send(req, &Err(TransportError::Build(e.to_string()))),
+            }
+            result
+        })
+    }
 }

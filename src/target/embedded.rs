@@ -91,4 +91,11 @@ impl Target for EmbeddedTarget {
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.http.wire(req)
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>> {
+        self.http.exchange(req)
+    }
 }

@@ -471,6 +471,15 @@ impl Target for MinioTarget {
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.inner.wire(req)
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        super::exchange_in_two(self, req)
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod docker;
 pub mod minio;
 pub mod presets;
 pub mod s3xml;
+pub mod sigv4;
 pub mod sweep;
 pub mod sweep_containers;
 
@@ -124,6 +125,43 @@ pub trait Target: Send + Sync {
 
     /// The request as it would go on the wire (URL after addressing, headers after signing).
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError>;
+
+    /// Sends one request and also returns it as it went on the wire (signed, credentials
+    /// in it: redact before showing it). `Err` only when the request could not be built.
+    ///
+    /// The runner uses this for judged steps, which need both. [`HttpTarget`] (and what wraps
+    /// it without changing requests) signs once and sends exactly the request it returns;
+    /// targets that rewrite or answer requests themselves may use [`exchange_in_two`].
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Exchange, TransportError>> + Send + 'a>,
+    >;
+}
+
+/// [`Target::exchange`] as [`Target::wire`] then [`Target::send`] (signing twice), for
+/// targets whose `send` is more than sending their wire form.
+pub fn exchange_in_two<'a, T: Target + ?Sized>(
+    target: &'a T,
+    req: &'a S3Request,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Exchange, TransportError>> + Send + 'a>,
+> {
+    Box::pin(async move {
+        let wire = target.wire(req)?;
+        let response = target.send(req).await;
+        Ok(Exchange { wire, response })
+    })
+}
+
+/// What [`Target::exchange`] returns: the request as sent and the outcome of sending it.
+#[derive(Debug)]
+pub struct Exchange {
+    /// The request as it went on the wire (not redacted).
+    pub wire: WireRequest,
+    /// The response, or why there was none.
+    pub response: Result<S3Response, TransportError>,
 }
 
 /// Shortcuts to one fact of a target's [`TargetPolicy`].

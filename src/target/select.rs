@@ -487,6 +487,15 @@ impl Target for Unavailable {
     fn wire(&self, _req: &S3Request) -> Result<WireRequest, TransportError> {
         Err(TransportError::Build(self.reason.clone()))
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        super::exchange_in_two(self, req)
+    }
 }
 
 #[cfg(test)]

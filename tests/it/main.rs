@@ -10,6 +10,7 @@ mod util;
 
 mod anywhere;
 mod bucket_hook;
+mod bucket_reuse;
 mod cli_exit;
 mod containers;
 mod cors_props;
@@ -31,6 +32,7 @@ mod runner_loading;
 mod server_auth;
 mod server_cors;
 mod server_ops;
+mod signing;
 mod spec_coverage;
 mod target_wrappers;
 mod targets_minio;

@@ -61,6 +61,14 @@ impl Target for Stub {
             body: b"wire body".to_vec(),
         })
     }
+
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<s3cors::target::Exchange, TransportError>> + Send + 'a>>
+    {
+        s3cors::target::exchange_in_two(self, req)
+    }
 }
 
 /// Every decorator in the crate, wrapped around `inner` (and one nesting of two).

@@ -1,0 +1,250 @@
+//! Bucket reuse ([`s3cors::runner::pool`]) must not change a single result: the whole corpus
+//! (with the origin-mutation pack, as `s3cors run` has it) runs once in a fresh bucket per
+//! case in name order, and once with reuse in a shuffled order, against the embedded server;
+//! every case's outcome, reason, diff, browser verdicts, requests and responses must be the
+//! same, after the bucket name and the values that differ on every request (request ids,
+//! dates, signatures) are normalised.
+//!
+//! The order is shuffled with a seed that is printed; `S3CORS_SHUFFLE_SEED=<n>` reruns it.
+//!
+//! One value is left out of the comparison besides request ids and dates: the bucket list of
+//! a ListBuckets answer, which names whatever buckets the account holds at that moment (other
+//! trials' buckets in a parallel run, pooled ones with reuse), not the state of the case's
+//! own bucket.
+
+use s3cors::bench::record::Recording;
+use s3cors::case::Case;
+use s3cors::results::{CaseResult, RunResults};
+use s3cors::runner::pool::PoolStats;
+use s3cors::runner::{self, RunMeta, Session};
+use s3cors::target::embedded::EmbeddedTarget;
+use s3cors::target::{Auth, S3Request, S3Response, Target, WireRequest};
+use std::sync::Arc;
+
+struct Run {
+    results: RunResults,
+    stats: PoolStats,
+    requests: usize,
+}
+
+fn corpus() -> Vec<Case> {
+    let loaded = s3cors::case::load_dir(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/cases"
+    )));
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let mut cases = loaded.cases;
+    let mutations = s3cors::mutation::generate(&cases);
+    cases.extend(mutations);
+    cases
+}
+
+fn run(server: &Arc<EmbeddedTarget>, cases: &[Case], order: &[usize], reuse: bool) -> Run {
+    let rt = runner::runtime().expect("runtime");
+    let recording = Arc::new(Recording::new(server.clone()));
+    let mut session = Session::new(RunMeta::default());
+    session.set_colour(false);
+    session.set_bucket_reuse(reuse);
+    rt.block_on(session.add_target(recording.clone()));
+    let after_probe = recording.len();
+    for &i in order {
+        let _ = session.run_one(0, &cases[i]);
+    }
+    let requests = recording.len() - after_probe;
+    let stats = session.bucket_stats()[0];
+    let results = rt.block_on(session.finish());
+    Run {
+        results,
+        stats,
+        requests,
+    }
+}
+
+/// `s3cors-<run id>-<n>` → `${bucket}` (run ids and counters differ between the runs).
+fn unbucket(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("s3cors-") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+            .map(|(i, _)| i)
+            .unwrap_or(tail.len());
+        out.push_str("${bucket}");
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the text of every `<tag>…</tag>` element with `…`.
+fn blank_element(s: &str, tag: &str) -> String {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find(&open) {
+        let after = at + open.len();
+        let Some(len) = rest[after..].find(&close) else {
+            break;
+        };
+        out.push_str(&rest[..after]);
+        out.push('…');
+        rest = &rest[after + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const VOLATILE_RESPONSE: &[&str] = &["date", "x-amz-request-id", "x-amz-id-2", "last-modified"];
+const VOLATILE_REQUEST: &[&str] = &["authorization", "x-amz-date", "x-amz-security-token"];
+
+fn text(body: &[u8]) -> String {
+    let mut t = unbucket(&String::from_utf8_lossy(body));
+    // ListBuckets lists every bucket of the account: which other buckets exist at that
+    // moment (parallel trials, pooled buckets) is not part of this case's bucket history.
+    for tag in ["RequestId", "HostId", "LastModified", "Buckets"] {
+        t = blank_element(&t, tag);
+    }
+    t
+}
+
+fn response(r: &S3Response) -> String {
+    let headers: Vec<String> = r
+        .headers
+        .iter()
+        .filter(|(n, _)| !VOLATILE_RESPONSE.contains(&n.to_ascii_lowercase().as_str()))
+        .map(|(n, v)| format!("{n}: {}", unbucket(v)))
+        .collect();
+    format!("{} {headers:?} {}", r.status, text(&r.body))
+}
+
+fn request(w: &WireRequest) -> String {
+    let headers: Vec<String> = w
+        .headers
+        .iter()
+        .filter(|(n, _)| !VOLATILE_REQUEST.contains(&n.to_ascii_lowercase().as_str()))
+        .map(|(n, v)| format!("{n}: {}", unbucket(v)))
+        .collect();
+    // Presigned URLs carry the date and signature in the query: keep the path only.
+    let url = w.url.split_once("X-Amz-").map_or(&*w.url, |(u, _)| u);
+    format!(
+        "{} {} {headers:?} {}",
+        w.method,
+        unbucket(url),
+        text(&w.body)
+    )
+}
+
+/// Everything about a case that must not depend on bucket reuse.
+fn fingerprint(c: &CaseResult) -> String {
+    let mut s = format!(
+        "{} outcome={:?} reason={:?} failed={:?}@{:?} diff={:?}\n",
+        c.case,
+        c.outcome.0,
+        c.reason.as_deref().map(unbucket),
+        c.failed_step,
+        c.failed_line,
+        c.diff.as_deref().map(unbucket),
+    );
+    for st in &c.steps {
+        s.push_str(&format!(
+            "  {} passed={} diff={:?} browser={:?}/{:?}\n    > {}\n    < {}\n",
+            st.label,
+            st.passed,
+            st.diff.as_deref().map(unbucket),
+            st.browser,
+            st.expected_browser,
+            request(&st.request),
+            st.response.as_ref().map(response).unwrap_or_default(),
+        ));
+    }
+    s
+}
+
+fn leftover_buckets(server: &EmbeddedTarget) -> Vec<String> {
+    let rt = runner::runtime().expect("runtime");
+    let resp = rt
+        .block_on(server.send(&S3Request::new("GET", None, None, Auth::Signed)))
+        .expect("ListBuckets");
+    assert_eq!(resp.status, 200);
+    let body = String::from_utf8_lossy(&resp.body).into_owned();
+    body.split("<Name>")
+        .skip(1)
+        .filter_map(|p| p.split_once("</Name>").map(|(n, _)| n.to_string()))
+        .collect()
+}
+
+#[test]
+fn results_do_not_depend_on_bucket_reuse_or_order() {
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let seed: u64 = std::env::var("S3CORS_SHUFFLE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    eprintln!("shuffle seed: {seed} (S3CORS_SHUFFLE_SEED={seed} reruns this order)");
+
+    let rt = runner::runtime().expect("runtime");
+    let server = Arc::new(
+        rt.block_on(EmbeddedTarget::start("embedded"))
+            .expect("server"),
+    );
+    let cases = corpus();
+    let sorted: Vec<usize> = (0..cases.len()).collect();
+    let mut shuffled = sorted.clone();
+    shuffled.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+
+    let fresh = run(&server, &cases, &sorted, false);
+    assert!(leftover_buckets(&server).is_empty());
+    let reused = run(&server, &cases, &shuffled, true);
+    let left = leftover_buckets(&server);
+    rt.block_on(server.shutdown());
+
+    // The comparison only means something if buckets really were reused.
+    assert_eq!(fresh.stats.reused, 0);
+    assert!(
+        reused.stats.reused * 2 > cases.len() as u64,
+        "only {:?} of {} cases reused a bucket",
+        reused.stats,
+        cases.len()
+    );
+    assert!(
+        reused.requests < fresh.requests,
+        "{} requests with reuse, {} without",
+        reused.requests,
+        fresh.requests
+    );
+    eprintln!(
+        "{} cases: {} requests without reuse, {} with ({:?}; seed {seed})",
+        cases.len(),
+        fresh.requests,
+        reused.requests,
+        reused.stats
+    );
+    assert!(left.is_empty(), "buckets left behind: {left:?}");
+
+    let a = &fresh.results.targets[0].cases;
+    let b = &reused.results.targets[0].cases;
+    assert_eq!(a.len(), cases.len());
+    assert_eq!(b.len(), cases.len());
+    let mut differ = Vec::new();
+    for (x, y) in a.iter().zip(b) {
+        let (fx, fy) = (fingerprint(x), fingerprint(y));
+        if fx != fy {
+            differ.push(format!("--- without reuse\n{fx}+++ with reuse\n{fy}"));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} case(s) differ with bucket reuse (seed {seed}):\n{}",
+        differ.len(),
+        differ
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
