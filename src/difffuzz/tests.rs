@@ -41,6 +41,14 @@ impl Target for Deviating {
         })
     }
 
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> Pin<Box<dyn Future<Output = Result<crate::target::Exchange, TransportError>> + Send + 'a>>
+    {
+        crate::target::exchange_in_two(self, req)
+    }
+
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.0.wire(req)
     }

@@ -140,7 +140,7 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
             req.headers = headers(&r.headers);
             req.body = r.body.as_deref().map(s).unwrap_or_default().into_bytes();
             if let Some(n) = r.body_size {
-                req.body = fill(&req.body, n);
+                req.body = repeat_to(&req.body, n);
             }
             if let Some(f) = &r.form {
                 req.form = Some(post_form(f, &s));
@@ -177,7 +177,7 @@ pub fn step_request(step: &CaseStep, bucket: &str) -> S3Request {
 }
 
 /// `n` bytes of `pattern` (default `x`) repeated.
-fn fill(pattern: &[u8], n: usize) -> Vec<u8> {
+fn repeat_to(pattern: &[u8], n: usize) -> Vec<u8> {
     let pattern: &[u8] = if pattern.is_empty() { b"x" } else { pattern };
     pattern.iter().copied().cycle().take(n).collect()
 }
@@ -217,7 +217,7 @@ fn post_form(
                 filename: file.filename.clone(),
                 content_type: file.content_type.clone(),
                 data: match file.size {
-                    Some(n) => fill(&body, n),
+                    Some(n) => repeat_to(&body, n),
                     None => body,
                 },
             }

@@ -832,6 +832,18 @@ impl Target for ContainerTarget {
         })
     }
 
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<super::Exchange, TransportError>> + Send + 'a>,
+    > {
+        match &self.state {
+            State::Running { http, .. } => http.exchange(req),
+            State::Failed(_) | State::Unavailable(_) => super::exchange_in_two(self, req),
+        }
+    }
+
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         match &self.state {
             State::Running { http, .. } => http.wire(req),
