@@ -64,6 +64,10 @@ impl Target for Recording {
         self.inner.case_support(case)
     }
 
+    fn notes(&self) -> Vec<String> {
+        self.inner.notes()
+    }
+
     fn send<'a>(
         &'a self,
         req: &'a S3Request,

@@ -157,6 +157,7 @@ pub fn sample_results() -> RunResults {
         },
         capabilities: Capabilities::default(),
         unavailable: None,
+        notes: Vec::new(),
         cases: vec![
             case(
                 "config-api/put-get-round-trip",
@@ -202,6 +203,7 @@ pub fn sample_results() -> RunResults {
             ..Default::default()
         },
         unavailable: None,
+        notes: Vec::new(),
         cases: vec![
             with_reason(
                 case(

@@ -58,6 +58,15 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// Prefix of bucket names runs create.
     pub bucket_prefix: String,
+    /// Trust only these CA certificates (PEM) instead of the platform's (a local HTTPS
+    /// server with its own CA, such as `s3cors serve --aws --ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Connect every host name equal to or under this domain to this address instead of
+    /// asking DNS (curl's `--resolve`, for all bucket names at once).
+    pub connect_to: Option<(String, std::net::IpAddr)>,
+    /// Virtual-hosted requests go to `https://<bucket>.<domain>/` as SDKs send them, instead
+    /// of to the endpoint's address with only the `Host` header changed.
+    pub virtual_in_url: bool,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -99,6 +108,9 @@ impl HttpConfig {
             virtual_domain: None,
             timeout: Duration::from_secs(30),
             bucket_prefix: "s3cors-".to_string(),
+            ca_pem: None,
+            connect_to: None,
+            virtual_in_url: false,
         }
     }
 }
@@ -151,10 +163,28 @@ impl HttpTarget {
         let host = format!("{host_only}{port_suffix}");
         let origin = format!("{}://{}", url.scheme(), host);
         let base_path = url.path().trim_end_matches('/').to_string();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
+            .no_proxy();
+        if let Some(pem) = &cfg.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError::Client(format!("CA certificates: {}", error_chain(&e)))
+            })?;
+            if certs.is_empty() {
+                return Err(ClientError::Client(
+                    "CA certificates: no PEM certificate found".into(),
+                ));
+            }
+            builder = builder.tls_certs_only(certs);
+        }
+        if let Some((domain, ip)) = &cfg.connect_to {
+            builder = builder.dns_resolver(ConnectTo {
+                domain: domain.to_ascii_lowercase(),
+                ip: *ip,
+            });
+        }
+        let client = builder
             .build()
             .map_err(|e| ClientError::Client(error_chain(&e)))?;
         Ok(HttpTarget {
@@ -224,11 +254,18 @@ impl HttpTarget {
 
     fn build_wire(&self, req: &S3Request, now: SystemTime) -> Result<WireRequest, TransportError> {
         let (path, query, vhost) = self.layout(req);
+        let origin = match &vhost {
+            Some(h) if self.cfg.virtual_in_url => {
+                let scheme = self.origin.split("://").next().unwrap_or("https");
+                format!("{scheme}://{h}")
+            }
+            _ => self.origin.clone(),
+        };
         let url = |query: &str| {
             if query.is_empty() {
-                format!("{}{}", self.origin, path)
+                format!("{origin}{path}")
             } else {
-                format!("{}{}?{}", self.origin, path, query)
+                format!("{origin}{path}?{query}")
             }
         };
         let mut headers: Vec<(String, String)> = Vec::new();
@@ -437,6 +474,32 @@ impl Target for HttpTarget {
 }
 
 /// The error and its sources, `: `-joined (reqwest's Display alone says little).
+/// The resolver behind [`HttpConfig::connect_to`]: names under `domain` go to `ip` (the port
+/// stays the URL's), everything else to the system resolver.
+struct ConnectTo {
+    domain: String,
+    ip: std::net::IpAddr,
+}
+
+impl reqwest::dns::Resolve for ConnectTo {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let ours = host == self.domain || host.ends_with(&format!(".{}", self.domain));
+        let ip = self.ip;
+        Box::pin(async move {
+            if ours {
+                let addrs: reqwest::dns::Addrs =
+                    Box::new(std::iter::once(std::net::SocketAddr::new(ip, 0)));
+                return Ok(addrs);
+            }
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();

@@ -21,6 +21,7 @@ pub mod cleanup;
 pub mod minio;
 pub mod s3xml;
 pub mod sweep;
+pub mod visibility;
 
 pub use client::{HttpConfig, HttpTarget};
 
@@ -196,6 +197,13 @@ pub trait Target: Send + Sync {
     /// Whether this target can run `case` (default: decide from the capability probe).
     fn case_support(&self, _case: &crate::case::Case) -> CaseSupport {
         CaseSupport::Probe
+    }
+
+    /// What the run should report about this target beyond the cases (e.g. how long the
+    /// `aws` target waited for configuration changes to become visible). Read once, after
+    /// the cases ran; wrappers forward it.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
     }
 
     /// Sends one request and returns the response (never retries).
