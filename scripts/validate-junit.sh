@@ -19,7 +19,7 @@ fi
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
   out=target/report-junit-sample
-  S3CORS_JUNIT_SAMPLE_DIR="$out" cargo test -q --test report_junit -- write_sample_for_xmllint >/dev/null
+  S3CORS_JUNIT_SAMPLE_DIR="$out" cargo test -q --test it -- report_junit::write_sample_for_xmllint >/dev/null
   files=("$out/junit.xml")
 fi
 

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::target::{S3Response, TargetInfo, WireRequest};
+use crate::s3::{S3Response, TargetInfo, WireRequest};
 
 /// Version of the results file format. Bump on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -30,7 +30,7 @@ pub struct RunResults {
 pub struct TargetRun {
     pub info: TargetInfo,
     /// Capability probe results (reasons for anything unsupported).
-    pub capabilities: crate::target::Capabilities,
+    pub capabilities: crate::s3::Capabilities,
     /// Why the whole target could not run, if it could not.
     pub unavailable: Option<String>,
     pub cases: Vec<CaseResult>,

@@ -7,7 +7,8 @@
 //! own bucket and its requests depend on each other; groups run `parallelism` at a time, like
 //! the runner's trial threads.
 
-use crate::target::{S3Request, Target, WireRequest};
+use crate::s3::{S3Request, WireRequest};
+use crate::target::Target;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,28 +5,43 @@
 //! replay happens after the harness run is timed, so the instrument does not inflate the
 //! figure it measures.
 
-use crate::target::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
-use std::future::Future;
-use std::pin::Pin;
+use crate::s3::{S3Request, S3Response, TransportError};
+use crate::target::{Decorated, Hook, Target};
 use std::sync::{Arc, Mutex};
 
-/// Wraps a target and records each request passed to [`Target::send`].
-pub struct Recording {
-    inner: Arc<dyn Target>,
+/// The [`Hook`] behind [`Recording`]: a log of every request sent, in send order.
+#[derive(Debug, Default)]
+pub struct RequestLog {
     log: Mutex<Vec<S3Request>>,
 }
 
-impl Recording {
+impl Hook for RequestLog {
+    fn before_send(&self, req: &S3Request) {
+        self.lock().push(req.clone());
+    }
+
+    fn after_send(&self, _req: &S3Request, _result: &Result<S3Response, TransportError>) {}
+}
+
+impl RequestLog {
+    /// A poisoned lock still holds every request pushed before the panic: keep using it
+    /// rather than dropping the log (the floor replay would silently shrink).
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<S3Request>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A target that records each request passed to [`Target::send`] (see [`RequestLog`]).
+pub type Recording = Decorated<RequestLog>;
+
+impl Decorated<RequestLog> {
     pub fn new(inner: Arc<dyn Target>) -> Recording {
-        Recording {
-            inner,
-            log: Mutex::new(Vec::new()),
-        }
+        Decorated::wrap(inner, RequestLog::default())
     }
 
     /// How many requests were sent so far.
     pub fn len(&self) -> usize {
-        self.log.lock().map(|l| l.len()).unwrap_or(0)
+        self.hook().lock().len()
     }
 
     /// Whether nothing was sent yet.
@@ -36,49 +51,6 @@ impl Recording {
 
     /// The recorded requests from index `from` on, in send order.
     pub fn since(&self, from: usize) -> Vec<S3Request> {
-        self.log
-            .lock()
-            .map(|l| l.get(from..).unwrap_or_default().to_vec())
-            .unwrap_or_default()
-    }
-}
-
-impl Target for Recording {
-    fn info(&self) -> TargetInfo {
-        self.inner.info()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        self.inner.unavailable()
-    }
-
-    fn bucket_prefix(&self) -> &str {
-        self.inner.bucket_prefix()
-    }
-
-    fn region(&self) -> Option<String> {
-        self.inner.region()
-    }
-
-    fn case_support(&self, case: &crate::case::Case) -> crate::target::CaseSupport {
-        self.inner.case_support(case)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.inner.notes()
-    }
-
-    fn send<'a>(
-        &'a self,
-        req: &'a S3Request,
-    ) -> Pin<Box<dyn Future<Output = Result<S3Response, TransportError>> + Send + 'a>> {
-        if let Ok(mut l) = self.log.lock() {
-            l.push(req.clone());
-        }
-        self.inner.send(req)
-    }
-
-    fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
-        self.inner.wire(req)
+        self.hook().lock().get(from..).unwrap_or_default().to_vec()
     }
 }

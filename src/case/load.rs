@@ -9,7 +9,7 @@ use super::model::{
     ApiCallSpec, CannedAcl, Capability, CaseFile, Expect, ObjectSpec, PutBucketCorsSpec,
     RequestSpec, Step,
 };
-use crate::target::Addressing;
+use crate::s3::Addressing;
 use std::path::{Path, PathBuf};
 
 /// One problem in one case file.

@@ -8,7 +8,7 @@
 
 use super::ordered::OrderedMap;
 use crate::cors::CorsRule;
-use crate::target::{Addressing, Auth};
+use crate::s3::{Addressing, Auth};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;

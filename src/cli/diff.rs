@@ -28,7 +28,7 @@ use crate::case::{self, Case, OrderedMap};
 use crate::cli::{EXIT_CASE_ERRORS, EXIT_FAILURES, EXIT_HARNESS, EXIT_OK, EXIT_USAGE};
 use crate::results::{CaseResult, Outcome, RunResults, TargetRun};
 use crate::runner::{self, RunMeta, Session, compare, render};
-use crate::target::S3Response;
+use crate::s3::S3Response;
 use crate::target::cleanup::BucketName;
 use crate::target::endpoint::EndpointOptions;
 use crate::target::select;

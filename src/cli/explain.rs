@@ -21,7 +21,8 @@ use crate::cors::{
     BucketCors, CorsConfiguration, CorsHeaders, CorsRequest, CorsRule, Preflight, ResourceType,
     evaluate,
 };
-use crate::target::{Auth, S3Request, Target, endpoint};
+use crate::s3::{Auth, S3Request};
+use crate::target::{Target, endpoint};
 use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;

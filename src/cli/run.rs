@@ -12,7 +12,7 @@ use crate::mutation;
 use crate::report::{self, expectations};
 use crate::results::RunResults;
 use crate::runner::{self, RunMeta, RunPlan};
-use crate::target::Addressing;
+use crate::s3::Addressing;
 use crate::target::endpoint::EndpointOptions;
 use crate::target::select::{self, TargetSpec};
 use anyhow::Context;

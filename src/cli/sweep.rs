@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{EXIT_HARNESS, EXIT_OK};
-use crate::target::Target;
 use crate::target::aws::AwsTarget;
 use crate::target::endpoint::{self, EndpointOptions};
 use crate::target::select::{self, TargetSpec};
 use crate::target::sweep::{Decision, SweepOptions, sweep};
+use crate::target::{Target, TargetExt};
 
 /// Arguments of `s3cors sweep`.
 #[derive(Debug, clap::Args)]

@@ -171,6 +171,18 @@ impl CorsConfiguration {
 }
 
 impl CorsRule {
+    /// A rule allowing `origins`, `methods` and request `headers`, nothing else set: the
+    /// shape tests and generated cases build most often.
+    pub fn allowing(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        CorsRule {
+            allowed_origins: owned(origins),
+            allowed_methods: owned(methods),
+            allowed_headers: owned(headers),
+            ..CorsRule::default()
+        }
+    }
+
     /// The semantic checks of §1.3 for one rule, first failure wins: methods (b–d), origins
     /// (f), allowed headers (g), expose headers (h before i for each value), `ID` length.
     pub fn validate(&self) -> Result<(), S3Error> {
@@ -998,49 +1010,5 @@ mod tests {
         let xml = c.to_xml();
         assert!(xml.contains("<ID>a&lt;b&gt;&amp;&quot;c&quot;&apos;&#13;\n\t </ID>"));
         assert_eq!(CorsConfiguration::from_xml(xml.as_bytes()), Ok(c));
-    }
-
-    mod props {
-        use super::super::*;
-        use proptest::prelude::*;
-
-        fn value() -> impl Strategy<Value = String> {
-            "[ -~\t\n\ré]{0,12}"
-        }
-
-        fn rule() -> impl Strategy<Value = CorsRule> {
-            (
-                proptest::option::of(value()),
-                proptest::collection::vec("[a-z:/.]{0,6}\\*?[a-z.]{0,6}", 1..4),
-                proptest::collection::vec(
-                    proptest::sample::select(vec!["GET", "PUT", "HEAD", "POST", "DELETE"]),
-                    1..4,
-                ),
-                proptest::collection::vec("[A-Za-z0-9 <>&'\"-]{0,6}\\*?", 0..3),
-                proptest::collection::vec("[A-Za-z0-9-]{0,8}", 0..3),
-                proptest::option::of(any::<i32>()),
-            )
-                .prop_map(|(id, o, m, h, e, a)| CorsRule {
-                    id,
-                    allowed_origins: o,
-                    allowed_methods: m.into_iter().map(str::to_owned).collect(),
-                    allowed_headers: h,
-                    expose_headers: e,
-                    max_age_seconds: a.map(i64::from),
-                })
-        }
-
-        proptest! {
-            #[test]
-            fn spec_1_5_round_trip(rules in proptest::collection::vec(rule(), 1..5)) {
-                let c = CorsConfiguration { rules };
-                prop_assert_eq!(CorsConfiguration::from_xml(c.to_xml().as_bytes()), Ok(c));
-            }
-
-            #[test]
-            fn from_xml_never_panics(body in proptest::collection::vec(any::<u8>(), 0..200)) {
-                let _ = CorsConfiguration::from_xml(&body);
-            }
-        }
     }
 }

@@ -242,12 +242,7 @@ mod tests {
     use super::*;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
-        CorsRule {
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
-            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
-            ..CorsRule::default()
-        }
+        CorsRule::allowing(origins, methods, headers)
     }
 
     fn config(rules: Vec<CorsRule>) -> CorsConfiguration {

@@ -204,12 +204,7 @@ mod tests {
     use crate::cors::ResourceType;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
-        CorsRule {
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
-            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
-            ..CorsRule::default()
-        }
+        CorsRule::allowing(origins, methods, headers)
     }
 
     fn req<'a>(

@@ -397,7 +397,7 @@ deviations:
 
     fn run_with(outcomes: &[(&str, Outcome)]) -> TargetRun {
         TargetRun {
-            info: crate::target::TargetInfo {
+            info: crate::s3::TargetInfo {
                 name: "moto".into(),
                 ..Default::default()
             },

@@ -1,12 +1,12 @@
 //! A small synthetic run for tests of the renderers (unit tests here and the Chromium check in
-//! `tests/report_html_chromium.rs`): two targets and every interesting outcome, with hostile
+//! `tests/it/report_html_chromium.rs`): two targets and every interesting outcome, with hostile
 //! strings in the places a case file or a target controls.
 //!
 //! Not part of the stable API.
 
 use crate::browser::{PreflightInfo, Verdict, VerdictKind};
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, StepResult, TargetRun};
-use crate::target::{Capabilities, S3Response, TargetInfo, WireRequest};
+use crate::s3::{Capabilities, S3Response, TargetInfo, WireRequest};
 
 /// The title of the case with a hostile title.
 pub const HOSTILE_TITLE: &str = r#"Vary <script>alert("title")</script> & 'quotes'"#;

@@ -12,7 +12,7 @@ use crate::browser::{Verdict, verdict_for_exchange};
 use crate::case::model::{CorsSurface, Expect};
 use crate::case::{Action, CaseStep, is_cors_surface};
 use crate::results::StepResult;
-use crate::target::S3Response;
+use crate::s3::S3Response;
 
 use super::compare;
 

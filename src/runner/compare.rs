@@ -18,7 +18,7 @@
 use crate::case::is_cors_surface;
 use crate::case::model::{CorsSurface, Expect};
 use crate::cors::CorsRule;
-use crate::target::S3Response;
+use crate::s3::S3Response;
 
 /// Marker for a header, element or document that is not there.
 pub const ABSENT: &str = "<absent>";

@@ -36,8 +36,9 @@ pub mod render;
 use crate::case::{Capability, Case};
 use crate::report::expectations::Expectations;
 use crate::results::{CaseResult, Outcome, OutcomeOrDefault, RunResults, TargetRun};
+use crate::s3::{Capabilities, TargetInfo, WireRequest};
 use crate::target::cleanup::{RunId, Tracked};
-use crate::target::{Capabilities, CaseSupport, Target, TargetInfo, WireRequest};
+use crate::target::{CaseSupport, Target, TargetExt};
 use libtest_mimic::{Completion, Failed, Trial};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -425,7 +426,7 @@ impl Session {
                     capabilities: t.capabilities.clone(),
                     unavailable: t.unavailable.clone(),
                     cases,
-                    notes: t.tracked.notes(),
+                    notes: t.tracked.policy().notes,
                 }
             })
             .collect();

@@ -8,8 +8,9 @@
 
 use super::exec::{create_bucket_request, put_cors_request};
 use crate::case::model::Checksum;
+use crate::s3::{Addressing, Auth, Capabilities, S3Request, S3Response};
+use crate::target::Target;
 use crate::target::cleanup::{self, RetryPolicy};
-use crate::target::{Addressing, Auth, Capabilities, S3Request, S3Response, Target};
 
 fn answered(op: &str, resp: &S3Response) -> String {
     match cleanup::error_code(resp) {

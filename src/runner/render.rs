@@ -4,7 +4,7 @@
 //! The plain text (no colour codes) is what goes into `results.json`; colour is added only
 //! for a terminal, at the last moment.
 
-use crate::target::WireRequest;
+use crate::s3::WireRequest;
 use similar::{ChangeTag, TextDiff};
 use std::io::IsTerminal;
 

@@ -1,8 +1,16 @@
-//! S3 wire vocabulary shared by the embedded server and the harness.
+//! S3 wire vocabulary shared by the embedded server and the harness: the bottom layer.
 //!
-//! Kept tiny and dependency-free on purpose: the CORS model ([`crate::cors`]) returns
-//! [`S3Error`] values, the server renders them, and the runner parses them back.
+//! - error documents: the CORS model ([`crate::cors`]) returns [`S3Error`] values, the server
+//!   renders them, and the runner parses them back;
+//! - the HTTP exchange ([`S3Request`], [`S3Response`], [`WireRequest`], [`TransportError`]);
+//! - facts about a target for reports ([`TargetInfo`], [`Capabilities`]).
+//!
+//! It imports nothing from the rest of the crate (see `docs/architecture.md`).
 
 mod error;
+mod facts;
+mod wire;
 
 pub use error::{ParsedError, S3Error, escape_xml, parse_error_body};
+pub use facts::{Capabilities, TargetInfo};
+pub use wire::{Addressing, Auth, S3Request, S3Response, TransportError, WireRequest};

@@ -13,7 +13,7 @@
 //!   the change, then a canary preflight until it is answered as the reference model says the
 //!   new configuration answers it ([`super::visibility`]), before handing the response back.
 //!   The response is returned unchanged; only its timing moves. The time spent is reported
-//!   with the run ([`Target::notes`]). No runner cooperation is needed.
+//!   with the run ([`TargetPolicy::notes`]). No runner cooperation is needed.
 //! - Set-up calls (CreateBucket's tagging, the polls) back off on `503 SlowDown`; the
 //!   request being judged is sent once.
 //! - Virtual-hosted addressing at `https://<bucket>.s3.<region>.amazonaws.com` by default,
@@ -33,7 +33,8 @@ use super::cleanup::{self, BucketName, RetryPolicy, RunId, TAG_KEY, error_code};
 use super::client::{HttpConfig, HttpTarget};
 use super::endpoint::EnvLookup;
 use super::{
-    Addressing, Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest,
+    Addressing, Auth, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
 };
 
 /// The environment variable that confirms real-AWS runs (value `yes`).
@@ -427,25 +428,20 @@ fn is_cors_call(req: &S3Request, method: &str) -> bool {
 }
 
 impl Target for AwsTarget {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
-            name: "aws".to_string(),
-            kind: "aws".to_string(),
-            endpoint: Some(self.endpoint.clone()),
-            version: None,
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: TargetInfo {
+                name: "aws".to_string(),
+                kind: "aws".to_string(),
+                endpoint: Some(self.endpoint.clone()),
+                version: None,
+            },
+            unavailable: self.unavailable.clone(),
+            bucket_prefix: cleanup::BUCKET_PREFIX.to_string(),
+            region: Some(self.region.clone()),
+            cases: CasePolicy::Probe,
+            notes: self.waits.note().into_iter().collect(),
         }
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        self.unavailable.clone()
-    }
-
-    fn region(&self) -> Option<String> {
-        Some(self.region.clone())
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.waits.note().into_iter().collect()
     }
 
     fn send<'a>(
@@ -522,6 +518,7 @@ impl Target for AwsTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::TargetExt;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

@@ -1,5 +1,5 @@
 //! Buckets a run creates, and making sure they go away: run ids and bucket names, a run-scoped
-//! registry, a [`Tracked`] target wrapper that fills it, full bucket removal, the Ctrl-C hook,
+//! registry, a [`Tracked`] target wrapper that fills it ([`BucketTracker`] in [`Decorated`]), full bucket removal, the Ctrl-C hook,
 //! and the bounded set-up retry.
 //!
 //! Why this exists: leftover buckets are the most common operational complaint about S3 test
@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{Auth, Decorated, Hook, S3Request, S3Response, Target, TransportError};
 
 /// Every bucket s3cors creates starts with this.
 pub const BUCKET_PREFIX: &str = "s3cors-";
@@ -218,42 +218,65 @@ pub fn error_summary(resp: &S3Response) -> String {
     out
 }
 
-/// A target wrapper that records every bucket created through it in a [`BucketRegistry`]
-/// and forgets it again once it is deleted. Everything else passes through untouched.
+/// The [`Hook`] behind [`Tracked`]: records every bucket created through the wrapped target
+/// in a [`BucketRegistry`] and forgets it again once it is deleted.
 ///
 /// The bucket is recorded *before* CreateBucket is sent: a request that times out may still
 /// have created it, and deleting a bucket that does not exist is harmless.
-pub struct Tracked {
-    inner: Arc<dyn Target>,
+#[derive(Debug, Clone, Default)]
+pub struct BucketTracker {
     registry: BucketRegistry,
 }
 
-impl Tracked {
-    pub fn new(inner: Arc<dyn Target>) -> Tracked {
-        Tracked {
-            inner,
-            registry: BucketRegistry::new(),
+impl Hook for BucketTracker {
+    fn before_send(&self, req: &S3Request) {
+        if let Some(b) = is_bucket_call(req, "PUT") {
+            self.registry.record(&b);
         }
+    }
+
+    fn after_send(&self, req: &S3Request, result: &Result<S3Response, TransportError>) {
+        let Ok(resp) = result else { return };
+        if let Some(b) = is_bucket_call(req, "PUT") {
+            // A definite refusal created nothing (BucketAlreadyOwnedByYou: it is ours).
+            let ours =
+                resp.status < 300 || error_code(resp).as_deref() == Some("BucketAlreadyOwnedByYou");
+            if !ours && resp.status < 500 {
+                self.registry.forget(&b);
+            }
+        }
+        if let Some(b) = is_bucket_call(req, "DELETE") {
+            let gone = resp.status < 300 || error_code(resp).as_deref() == Some("NoSuchBucket");
+            if gone {
+                self.registry.forget(&b);
+            }
+        }
+    }
+}
+
+/// A target that tracks the buckets created through it (see [`BucketTracker`]); everything
+/// else passes through untouched ([`Decorated`] forwards it).
+pub type Tracked = Decorated<BucketTracker>;
+
+impl Decorated<BucketTracker> {
+    /// Wraps `inner` with a fresh, empty registry.
+    pub fn new(inner: Arc<dyn Target>) -> Tracked {
+        Decorated::wrap(inner, BucketTracker::default())
     }
 
     /// The registry of buckets created through this target and not deleted yet.
     pub fn registry(&self) -> &BucketRegistry {
-        &self.registry
-    }
-
-    /// The wrapped target.
-    pub fn inner(&self) -> &Arc<dyn Target> {
-        &self.inner
+        &self.hook().registry
     }
 
     /// Removes every bucket still registered (objects first). Buckets that cannot be removed
     /// stay registered and are reported; `s3cors sweep` can finish the job later.
     pub async fn teardown(&self) -> Vec<(String, Result<usize, CleanupError>)> {
         let mut out = Vec::new();
-        for bucket in self.registry.buckets() {
-            let result = delete_bucket_fully(self.inner.as_ref(), &bucket).await;
+        for bucket in self.registry().buckets() {
+            let result = delete_bucket_fully(self.inner().as_ref(), &bucket).await;
             if result.is_ok() {
-                self.registry.forget(&bucket);
+                self.registry().forget(&bucket);
             }
             out.push((bucket, result));
         }
@@ -265,66 +288,6 @@ fn is_bucket_call(req: &S3Request, method: &str) -> Option<String> {
     (req.method.eq_ignore_ascii_case(method) && req.key.is_none() && req.query.is_empty())
         .then(|| req.bucket.clone())
         .flatten()
-}
-
-impl Target for Tracked {
-    fn info(&self) -> TargetInfo {
-        self.inner.info()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        self.inner.unavailable()
-    }
-
-    fn bucket_prefix(&self) -> &str {
-        self.inner.bucket_prefix()
-    }
-
-    fn region(&self) -> Option<String> {
-        self.inner.region()
-    }
-
-    fn case_support(&self, case: &crate::case::Case) -> super::CaseSupport {
-        self.inner.case_support(case)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.inner.notes()
-    }
-
-    fn send<'a>(
-        &'a self,
-        req: &'a S3Request,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<S3Response, TransportError>> + Send + 'a>,
-    > {
-        Box::pin(async move {
-            let created = is_bucket_call(req, "PUT");
-            if let Some(b) = &created {
-                self.registry.record(b);
-            }
-            let result = self.inner.send(req).await;
-            if let (Some(b), Ok(resp)) = (&created, &result) {
-                // A definite refusal created nothing (BucketAlreadyOwnedByYou: it is ours).
-                let ours = resp.status < 300
-                    || error_code(resp).as_deref() == Some("BucketAlreadyOwnedByYou");
-                if !ours && resp.status < 500 {
-                    self.registry.forget(b);
-                }
-            }
-            if let (Some(b), Ok(resp)) = (is_bucket_call(req, "DELETE"), &result) {
-                let gone = resp.status < 300 || error_code(resp).as_deref() == Some("NoSuchBucket");
-                if gone {
-                    self.registry.forget(&b);
-                }
-            }
-            result
-        })
-    }
-
-    fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
-        self.inner.wire(req)
-    }
 }
 
 /// A bounded retry with exponential backoff, for set-up and clean-up calls only (never for a

@@ -10,7 +10,8 @@
 //! `Host` header (`bucket.<domain>`), so they work against loopback servers without DNS.
 
 use super::{
-    Addressing, Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest,
+    Addressing, Auth, CasePolicy, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
 };
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
@@ -441,21 +442,20 @@ impl HttpTarget {
 }
 
 impl Target for HttpTarget {
-    fn info(&self) -> TargetInfo {
-        TargetInfo {
-            name: self.cfg.name.clone(),
-            kind: self.cfg.kind.clone(),
-            endpoint: Some(self.cfg.endpoint.clone()),
-            version: self.version.lock().ok().and_then(|v| v.clone()),
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: TargetInfo {
+                name: self.cfg.name.clone(),
+                kind: self.cfg.kind.clone(),
+                endpoint: Some(self.cfg.endpoint.clone()),
+                version: self.version.lock().ok().and_then(|v| v.clone()),
+            },
+            unavailable: None,
+            bucket_prefix: self.cfg.bucket_prefix.clone(),
+            region: Some(self.cfg.region.clone()),
+            cases: CasePolicy::Probe,
+            notes: Vec::new(),
         }
-    }
-
-    fn bucket_prefix(&self) -> &str {
-        &self.cfg.bucket_prefix
-    }
-
-    fn region(&self) -> Option<String> {
-        Some(self.cfg.region.clone())
     }
 
     fn send<'a>(

@@ -6,7 +6,7 @@
 //! target, so a pass here means the wire format is right too.
 
 use super::client::{ClientError, HttpConfig, HttpTarget};
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{S3Request, S3Response, Target, TargetPolicy, TransportError, WireRequest};
 use crate::server::{self, RunningServer, ServerConfig};
 use std::future::Future;
 use std::pin::Pin;
@@ -75,18 +75,10 @@ impl EmbeddedTarget {
 }
 
 impl Target for EmbeddedTarget {
-    fn info(&self) -> TargetInfo {
-        let mut info = self.http.info();
-        info.version = Some(format!("s3cors {}", env!("CARGO_PKG_VERSION")));
-        info
-    }
-
-    fn bucket_prefix(&self) -> &str {
-        self.http.bucket_prefix()
-    }
-
-    fn region(&self) -> Option<String> {
-        self.http.region()
+    fn policy(&self) -> TargetPolicy {
+        let mut policy = self.http.policy();
+        policy.info.version = Some(format!("s3cors {}", env!("CARGO_PKG_VERSION")));
+        policy
     }
 
     fn send<'a>(

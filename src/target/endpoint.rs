@@ -91,7 +91,7 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::Target;
+    use crate::target::TargetExt;
 
     #[test]
     fn env_fills_and_flags_override() {

@@ -24,7 +24,10 @@ use testcontainers_modules::minio::MinIO;
 use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt, runners::AsyncRunner};
 
 use super::client::{HttpConfig, HttpTarget};
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    CasePolicy, CaseSupport, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    TransportError, WireRequest,
+};
 use crate::case::{Action, Case};
 use crate::cors::CorsRule;
 
@@ -450,7 +453,7 @@ impl MinioTarget {
             }
         };
         let endpoint = format!("http://127.0.0.1:{port}");
-        let name = target.info().name;
+        let name = target.target_info().name;
         let cfg = HttpConfig::new(
             &name,
             "minio",
@@ -486,6 +489,41 @@ impl MinioTarget {
         self.mode
     }
 
+    /// The per-case decision: global mode can only run cases whose CORS set-up matches the
+    /// container's global setting; the per-bucket mode leaves everything to the probe.
+    fn case_policy(&self) -> CasePolicy {
+        if self.mode != MinioMode::GlobalCors {
+            return CasePolicy::Probe;
+        }
+        let global = self.global.clone();
+        CasePolicy::PerCase(Arc::new(move |case: &Case| {
+            match global_case_unsupported(global.as_ref(), case) {
+                Some(reason) => CaseSupport::Unsupported(reason),
+                None => CaseSupport::Supported,
+            }
+        }))
+    }
+
+    /// Facts for reports (part of the policy; also names the HTTP client).
+    fn target_info(&self) -> TargetInfo {
+        let (name, endpoint) = match (&self.mode, &self.state) {
+            (MinioMode::BucketCors, State::Running { endpoint, .. }) => {
+                ("minio", Some(endpoint.clone()))
+            }
+            (MinioMode::GlobalCors, State::Running { endpoint, .. }) => {
+                ("minio-global", Some(endpoint.clone()))
+            }
+            (MinioMode::BucketCors, _) => ("minio", None),
+            (MinioMode::GlobalCors, _) => ("minio-global", None),
+        };
+        TargetInfo {
+            name: name.to_string(),
+            kind: "minio".to_string(),
+            endpoint,
+            version: Some(format!("{}:{}", self.image, self.tag)),
+        }
+    }
+
     /// Per-case verdict: `Some(reason)` when this target cannot express the case (global
     /// mode only; the per-bucket mode leaves that to the capability probe). The run command
     /// marks such cases *unsupported* with the reason.
@@ -493,16 +531,7 @@ impl MinioTarget {
         if self.mode != MinioMode::GlobalCors {
             return None;
         }
-        let have = self.global.as_ref()?;
-        match global_fit(case) {
-            Err(why) => Some(format!("not expressible as MinIO global CORS: {why}")),
-            Ok(need) if !need.same_origins(have) => Some(format!(
-                "needs MINIO_API_CORS_ALLOW_ORIGIN={}; this container runs with {}",
-                need.env_value(),
-                have.env_value()
-            )),
-            Ok(_) => None,
-        }
+        global_case_unsupported(self.global.as_ref(), case)
     }
 
     /// In global mode, a PutBucketCors whose body is exactly the global setting is answered
@@ -523,6 +552,21 @@ impl MinioTarget {
             headers: vec![("content-length".into(), "0".into())],
             body: Vec::new(),
         })
+    }
+}
+
+/// Why a global-mode container running with `have` cannot express `case` (`None`: it can;
+/// also `None` when the global setting is unknown, leaving it to the probe as before).
+fn global_case_unsupported(have: Option<&GlobalCors>, case: &Case) -> Option<String> {
+    let have = have?;
+    match global_fit(case) {
+        Err(why) => Some(format!("not expressible as MinIO global CORS: {why}")),
+        Ok(need) if !need.same_origins(have) => Some(format!(
+            "needs MINIO_API_CORS_ALLOW_ORIGIN={}; this container runs with {}",
+            need.env_value(),
+            have.env_value()
+        )),
+        Ok(_) => None,
     }
 }
 
@@ -570,39 +614,17 @@ impl Drop for MinioTarget {
 }
 
 impl Target for MinioTarget {
-    fn case_support(&self, case: &Case) -> super::CaseSupport {
-        if self.mode != MinioMode::GlobalCors {
-            return super::CaseSupport::Probe;
-        }
-        match self.case_unsupported(case) {
-            Some(reason) => super::CaseSupport::Unsupported(reason),
-            None => super::CaseSupport::Supported,
-        }
-    }
-
-    fn info(&self) -> TargetInfo {
-        let (name, endpoint) = match (&self.mode, &self.state) {
-            (MinioMode::BucketCors, State::Running { endpoint, .. }) => {
-                ("minio", Some(endpoint.clone()))
-            }
-            (MinioMode::GlobalCors, State::Running { endpoint, .. }) => {
-                ("minio-global", Some(endpoint.clone()))
-            }
-            (MinioMode::BucketCors, _) => ("minio", None),
-            (MinioMode::GlobalCors, _) => ("minio-global", None),
-        };
-        TargetInfo {
-            name: name.to_string(),
-            kind: "minio".to_string(),
-            endpoint,
-            version: Some(format!("{}:{}", self.image, self.tag)),
-        }
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        match &self.state {
-            State::Unavailable(reason) => Some(reason.clone()),
-            _ => None,
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: self.target_info(),
+            unavailable: match &self.state {
+                State::Unavailable(reason) => Some(reason.clone()),
+                _ => None,
+            },
+            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
+            region: None,
+            cases: self.case_policy(),
+            notes: Vec::new(),
         }
     }
 
@@ -641,12 +663,7 @@ mod tests {
     use super::*;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
-        CorsRule {
-            allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
-            allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
-            allowed_headers: headers.iter().map(|s| s.to_string()).collect(),
-            ..CorsRule::default()
-        }
+        CorsRule::allowing(origins, methods, headers)
     }
 
     const ALL: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD"];

@@ -8,9 +8,6 @@
 //!
 //! CONTRACT (shared by runner, targets, reports and browser; change only with care).
 
-use serde::{Deserialize, Serialize};
-use std::time::Duration;
-
 pub mod client;
 pub mod embedded;
 pub mod endpoint;
@@ -23,143 +20,24 @@ pub mod s3xml;
 pub mod sweep;
 pub mod visibility;
 
+pub mod decorate;
+
 pub use client::{HttpConfig, HttpTarget};
+pub use decorate::{Decorated, Hook};
 
-/// How a request is authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Auth {
-    /// SigV4 in the `Authorization` header.
-    Signed,
-    /// No authentication at all (what a browser sends).
-    Anonymous,
-    /// SigV4 in the query string (a presigned URL).
-    Presigned,
-}
+use crate::case::Case;
+use std::sync::Arc;
 
-/// Path-style (`/bucket/key`) or virtual-hosted (`Host: bucket.endpoint`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Addressing {
-    Path,
-    Virtual,
-}
-
-/// One request, independent of the target's URL layout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct S3Request {
-    /// HTTP method, verbatim.
-    pub method: String,
-    /// Bucket name; `None` addresses the service endpoint (`/`).
-    pub bucket: Option<String>,
-    /// Object key (unencoded); `None` addresses the bucket.
-    pub key: Option<String>,
-    /// Query parameters in order; `None` value renders as a bare name (`?cors`).
-    pub query: Vec<(String, Option<String>)>,
-    /// Headers in order, names as given.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes.
-    #[serde(with = "body_text", default)]
-    pub body: Vec<u8>,
-    /// Authentication mode.
-    pub auth: Auth,
-    /// Addressing; `None` means the target's default.
-    pub addressing: Option<Addressing>,
-}
-
-impl S3Request {
-    /// A request with no query, headers or body.
-    pub fn new(method: &str, bucket: Option<&str>, key: Option<&str>, auth: Auth) -> Self {
-        S3Request {
-            method: method.to_string(),
-            bucket: bucket.map(str::to_string),
-            key: key.map(str::to_string),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Vec::new(),
-            auth,
-            addressing: None,
-        }
-    }
-}
-
-/// What came back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct S3Response {
-    pub status: u16,
-    /// Headers in wire order (names lower-cased by the HTTP client).
-    pub headers: Vec<(String, String)>,
-    #[serde(with = "body_text", default)]
-    pub body: Vec<u8>,
-}
-
-impl S3Response {
-    /// All values of a header (case-insensitive name), in order.
-    pub fn header_values(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The first value of a header (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.header_values(name).into_iter().next()
-    }
-}
-
-/// A request the runner can replay by hand: the final URL and headers after signing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct WireRequest {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    #[serde(with = "body_text", default)]
-    pub body: Vec<u8>,
-}
-
-/// Transport-level failure (the target broke, not the conformance).
-#[derive(Debug, thiserror::Error)]
-pub enum TransportError {
-    #[error("request to {url} timed out after {after:?}")]
-    Timeout { url: String, after: Duration },
-    #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
-    #[error("request to {url} failed: {reason}")]
-    Other { url: String, reason: String },
-    #[error("cannot build request: {0}")]
-    Build(String),
-}
-
-/// Facts about a target for reports (no secrets!).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct TargetInfo {
-    /// Name used in trial names and reports (`embedded`, `endpoint`, `minio`, `aws`, or a label).
-    pub name: String,
-    /// Kind (`embedded`, `endpoint`, `minio`, `aws`).
-    pub kind: String,
-    /// Endpoint URL (credentials never included).
-    pub endpoint: Option<String>,
-    /// Implementation version when it tells (the `Server` header, a container tag, …).
-    pub version: Option<String>,
-}
-
-/// What a target can do, probed once before the cases run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Capabilities {
-    /// `None` when supported; `Some(reason)` when per-bucket CORS configuration is not.
-    pub bucket_cors: Option<String>,
-    /// `None` when canned ACLs can make objects public; `Some(reason)` otherwise.
-    pub public_acl: Option<String>,
-    /// `None` when virtual-hosted addressing works; `Some(reason)` otherwise.
-    pub virtual_hosted: Option<String>,
-}
+// The wire types moved to `crate::s3` (issue 10); re-exported here so code written against
+// `crate::target::{S3Request, …}` keeps compiling. New code imports them from `crate::s3`.
+pub use crate::s3::{
+    Addressing, Auth, Capabilities, S3Request, S3Response, TargetInfo, TransportError, WireRequest,
+};
 
 /// Whether a target can run one particular case, beyond the probed [`Capabilities`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseSupport {
-    /// Decide from the capability probe (the default).
+    /// Decide from the capability probe.
     Probe,
     /// The target can run this case whatever the probe found (MinIO's global-CORS mode
     /// answers the case's CORS set-up itself).
@@ -168,43 +46,74 @@ pub enum CaseSupport {
     Unsupported(String),
 }
 
+/// How a target decides, case by case, whether it can run a case.
+#[derive(Clone)]
+pub enum CasePolicy {
+    /// Every case is decided by the capability probe (most targets).
+    Probe,
+    /// Each case is decided by this function (MinIO's global-CORS mode, which can only
+    /// express some configurations).
+    PerCase(Arc<dyn Fn(&Case) -> CaseSupport + Send + Sync>),
+}
+
+impl CasePolicy {
+    /// The decision for one case.
+    pub fn support(&self, case: &Case) -> CaseSupport {
+        match self {
+            CasePolicy::Probe => CaseSupport::Probe,
+            CasePolicy::PerCase(decide) => decide(case),
+        }
+    }
+}
+
+impl std::fmt::Debug for CasePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CasePolicy::Probe => f.write_str("Probe"),
+            CasePolicy::PerCase(_) => f.write_str("PerCase(..)"),
+        }
+    }
+}
+
+/// Everything the runner and the reports need to know about a target apart from how it
+/// sends: ONE value, returned by the one required [`Target::policy`].
+///
+/// Why one struct instead of a method per fact with defaults: a wrapper around a target
+/// (tracking, recording) that forgot to forward one defaulted method silently answered with
+/// the default (it happened with `case_support`). With a single required method there is
+/// nothing to forget, and [`Decorated`] is the one wrapper that forwards it.
+#[derive(Debug, Clone)]
+pub struct TargetPolicy {
+    /// Facts for reports and trial names.
+    pub info: TargetInfo,
+    /// When the whole target cannot run (no Docker engine, opt-in missing, …), the reason:
+    /// every trial then ends as skipped with it.
+    pub unavailable: Option<String>,
+    /// Prefix for bucket names this target's runs create (`s3cors-`, so `sweep` only ever
+    /// touches its own buckets).
+    pub bucket_prefix: String,
+    /// The target's region, when it has one (CreateBucket outside `us-east-1` names it in a
+    /// `CreateBucketConfiguration`).
+    pub region: Option<String>,
+    /// Whether this target can run a given case.
+    pub cases: CasePolicy,
+    /// What the run should report about the target beyond its cases, as of now (e.g. how
+    /// long the `aws` target waited for configuration changes to become visible). The
+    /// runner reads it once more after the cases ran.
+    pub notes: Vec<String>,
+}
+
 /// A place cases run against.
+///
+/// Three required methods and no defaults: [`Target::policy`] (what the target is),
+/// [`Target::send`] and [`Target::wire`] (how it talks). Wrappers do not implement this trait
+/// by hand; they are a [`Hook`] inside [`Decorated`], which forwards all three.
 ///
 /// Implementations are shared across trial threads; `send` is async and is driven on the
 /// runner's tokio runtime.
 pub trait Target: Send + Sync {
-    /// Facts for reports and trial names.
-    fn info(&self) -> TargetInfo;
-
-    /// When the whole target cannot run (no Docker engine, opt-in missing, …), the reason:
-    /// every trial then ends as skipped with it.
-    fn unavailable(&self) -> Option<String> {
-        None
-    }
-
-    /// Prefix for bucket names this target's runs create (`s3cors-` on AWS, so `sweep`
-    /// only ever touches its own buckets).
-    fn bucket_prefix(&self) -> &str {
-        "s3cors-"
-    }
-
-    /// The target's region, when it has one (CreateBucket outside `us-east-1` names it in a
-    /// `CreateBucketConfiguration`).
-    fn region(&self) -> Option<String> {
-        None
-    }
-
-    /// Whether this target can run `case` (default: decide from the capability probe).
-    fn case_support(&self, _case: &crate::case::Case) -> CaseSupport {
-        CaseSupport::Probe
-    }
-
-    /// What the run should report about this target beyond the cases (e.g. how long the
-    /// `aws` target waited for configuration changes to become visible). Read once, after
-    /// the cases ran; wrappers forward it.
-    fn notes(&self) -> Vec<String> {
-        Vec::new()
-    }
+    /// What this target is: info, availability, bucket prefix, region, case support.
+    fn policy(&self) -> TargetPolicy;
 
     /// Sends one request and returns the response (never retries).
     fn send<'a>(
@@ -218,73 +127,31 @@ pub trait Target: Send + Sync {
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError>;
 }
 
-/// Bodies in results files: a JSON string when the bytes are UTF-8 (the usual case: XML,
-/// text), else `{"base64": "…"}`. A plain array of numbers (the serde default) is still read.
-/// Why: an array of byte values costs a line per byte in pretty JSON and makes published
-/// results files tens of megabytes for no reader's benefit.
-mod body_text {
-    use base64::Engine;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(body) {
-            Ok(text) => s.serialize_str(text),
-            Err(_) => {
-                #[derive(Serialize)]
-                struct B64 {
-                    base64: String,
-                }
-                B64 {
-                    base64: base64::engine::general_purpose::STANDARD.encode(body),
-                }
-                .serialize(s)
-            }
-        }
+/// Shortcuts to one fact of a target's [`TargetPolicy`].
+///
+/// Implemented once for every [`Target`] (a blanket impl nobody can override), so a target
+/// or wrapper cannot answer one of these differently from its policy. Bring it into scope
+/// with `use crate::target::TargetExt`.
+pub trait TargetExt: Target {
+    /// Facts for reports and trial names.
+    fn info(&self) -> TargetInfo {
+        self.policy().info
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Base64 { base64: String },
-            Bytes(Vec<u8>),
-        }
-        match Repr::deserialize(d)? {
-            Repr::Text(t) => Ok(t.into_bytes()),
-            Repr::Bytes(b) => Ok(b),
-            Repr::Base64 { base64 } => base64::engine::general_purpose::STANDARD
-                .decode(base64)
-                .map_err(serde::de::Error::custom),
-        }
+    /// Why the whole target cannot run, if it cannot.
+    fn unavailable(&self) -> Option<String> {
+        self.policy().unavailable
     }
 
-    #[cfg(test)]
-    mod tests {
-        use super::super::S3Response;
+    /// The target's region, when it has one.
+    fn region(&self) -> Option<String> {
+        self.policy().region
+    }
 
-        #[test]
-        fn bodies_round_trip_as_text_or_base64_and_old_arrays_still_load() {
-            for body in [b"<Error/>".to_vec(), vec![0xff, 0x00, 0x80], Vec::new()] {
-                let r = S3Response {
-                    status: 200,
-                    headers: vec![],
-                    body: body.clone(),
-                };
-                let json = serde_json::to_string(&r).unwrap();
-                let back: S3Response = serde_json::from_str(&json).unwrap();
-                assert_eq!(back.body, body, "{json}");
-            }
-            let text = serde_json::to_string(&S3Response {
-                status: 200,
-                headers: vec![],
-                body: b"abc".to_vec(),
-            })
-            .unwrap();
-            assert!(text.contains(r#""body":"abc""#), "{text}");
-            let old: S3Response =
-                serde_json::from_str(r#"{"status":200,"headers":[],"body":[97,98]}"#).unwrap();
-            assert_eq!(old.body, b"ab");
-        }
+    /// Whether this target can run `case`.
+    fn case_support(&self, case: &Case) -> CaseSupport {
+        self.policy().cases.support(case)
     }
 }
+
+impl<T: Target + ?Sized> TargetExt for T {}

@@ -5,7 +5,10 @@
 
 use super::embedded::{EmbeddedError, EmbeddedTarget};
 use super::endpoint::{self, EndpointError, EndpointOptions};
-use super::{S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest};
+use super::{
+    CasePolicy, S3Request, S3Response, Target, TargetExt, TargetInfo, TargetPolicy, TransportError,
+    WireRequest,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -209,12 +212,15 @@ pub struct Unavailable {
 }
 
 impl Target for Unavailable {
-    fn info(&self) -> TargetInfo {
-        self.info.clone()
-    }
-
-    fn unavailable(&self) -> Option<String> {
-        Some(self.reason.clone())
+    fn policy(&self) -> TargetPolicy {
+        TargetPolicy {
+            info: self.info.clone(),
+            unavailable: Some(self.reason.clone()),
+            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
+            region: None,
+            cases: CasePolicy::Probe,
+            notes: Vec::new(),
+        }
     }
 
     fn send<'a>(

@@ -10,7 +10,7 @@ use s3cors::server::{self, RunningServer, ServerConfig};
 use s3cors::target::aws::{AwsTarget, VisibilityPolicy};
 use s3cors::target::cleanup::RunId;
 use s3cors::target::{
-    Auth, S3Request, S3Response, Target, TargetInfo, TransportError, WireRequest,
+    Auth, S3Request, S3Response, Target, TargetExt, TargetPolicy, TransportError, WireRequest,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -300,9 +300,10 @@ fn a_throttled_set_up_call_backs_off_then_says_so() {
 /// Answers every preflight with S3's throttling error, and passes everything else on.
 struct ThrottlesPreflights(Arc<dyn Target>);
 
+/// (A hand-written `Target`, not a `Hook`: a hook cannot change an answer.)
 impl Target for ThrottlesPreflights {
-    fn info(&self) -> TargetInfo {
-        self.0.info()
+    fn policy(&self) -> TargetPolicy {
+        self.0.policy()
     }
     fn send<'a>(
         &'a self,

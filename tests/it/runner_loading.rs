@@ -1,41 +1,32 @@
 //! A broken case directory: every broken file is reported with its file and line, and the
 //! good files still load.
 
-use std::path::PathBuf;
-
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("s3cors-loading-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(dir.join("cases/broken")).unwrap();
-    dir
-}
+use crate::util;
 
 const GOOD: &str = "title: fine\nspec: [\"3.2\"]\nsteps:\n  - request: {method: OPTIONS}\n    expect: {status: 400}\n";
 
 #[test]
 fn broken_files_are_all_reported_and_good_ones_load() {
-    let dir = temp_dir();
-    let cases = dir.join("cases");
-    std::fs::write(cases.join("broken/a-good.yaml"), GOOD).unwrap();
-    std::fs::write(
-        cases.join("broken/bad-yaml.yaml"),
-        "title: x\nspec: [\"3.2\"\nsteps: []\n",
-    )
-    .unwrap();
-    std::fs::write(
-        cases.join("broken/unknown-field.yaml"),
-        "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      statuss: 200\n",
-    )
-    .unwrap();
-    std::fs::write(
-        cases.join("broken/wrong-type.yaml"),
-        "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      status: two hundred\n",
-    )
-    .unwrap();
-    std::fs::write(cases.join("broken/not-a-case.txt"), "ignored").unwrap();
+    let dir = util::scratch("loading");
+    let cases = util::write_files(
+        &dir.path().join("cases"),
+        &[
+            ("broken/a-good.yaml", GOOD),
+            (
+                "broken/bad-yaml.yaml",
+                "title: x\nspec: [\"3.2\"\nsteps: []\n",
+            ),
+            (
+                "broken/unknown-field.yaml",
+                "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      statuss: 200\n",
+            ),
+            (
+                "broken/wrong-type.yaml",
+                "title: x\nspec: [\"3.2\"]\nsteps:\n  - request: {method: GET}\n    expect:\n      status: two hundred\n",
+            ),
+            ("broken/not-a-case.txt", "ignored"),
+        ],
+    );
 
     let loaded = s3cors::case::load_dir(&cases);
     let ids: Vec<&str> = loaded.cases.iter().map(|c| c.id.as_str()).collect();
@@ -67,5 +58,4 @@ fn broken_files_are_all_reported_and_good_ones_load() {
     );
     let wrong = find("wrong-type.yaml");
     assert!(wrong.contains("wrong-type.yaml:6:"), "{wrong}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

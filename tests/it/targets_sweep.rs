@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use s3cors::s3::{Auth, S3Request};
+use s3cors::target::Target;
 use s3cors::target::cleanup::{RunId, Tracked};
 use s3cors::target::embedded::{self, EmbeddedTarget};
 use s3cors::target::sweep::{Decision, SweepOptions, list_buckets, sweep};
-use s3cors::target::{Auth, S3Request, Target};
 
 async fn create(target: &dyn Target, bucket: &str, objects: &[&str]) {
     let resp = target
@@ -153,7 +154,7 @@ fn sweep_command_prints_its_decisions_and_never_the_secret() {
     let run = RunId::generate();
     rt.block_on(create(&server, &run.bucket_name(7), &["k"]));
     rt.block_on(create(&server, "unrelated", &[]));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_s3cors"))
+    let out = crate::util::s3cors()
         .args([
             "sweep",
             "--target",
@@ -162,11 +163,8 @@ fn sweep_command_prints_its_decisions_and_never_the_secret() {
         .env("AWS_ACCESS_KEY_ID", embedded::ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", embedded::SECRET_KEY)
         .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("s3cors runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+        .expect_code(0);
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(
         stdout.contains(&format!(
             "removed       {} (1 object(s))",
@@ -179,7 +177,7 @@ fn sweep_command_prints_its_decisions_and_never_the_secret() {
         "{stdout}"
     );
     assert!(stdout.contains("removed 1, kept 1, failed 0"), "{stdout}");
-    for text in [&stdout, &stderr] {
+    for text in [stdout, stderr] {
         assert!(!text.contains(embedded::SECRET_KEY), "secret in output");
     }
     rt.block_on(server.shutdown());

@@ -1,4 +1,5 @@
-//! Property tests of the CORS matchers against deliberately simple reference implementations.
+//! Property tests of the CORS model: the matchers against deliberately simple reference
+//! implementations, and the configuration XML round trip (§1.5). One rule strategy serves both.
 //!
 //! `crate::cors::matching` is written for speed (allocation-free, a prefix/suffix fast path for
 //! the one-`*` patterns S3 allows). The references below are written for obviousness instead:
@@ -212,8 +213,12 @@ fn acrh() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// Rules of the shapes S3 accepts and a few it refuses: origin patterns from [`pattern`],
+/// methods (one lower-case, which S3 refuses), headers with wildcards and XML-special
+/// characters, and an optional ID (any printable text), expose headers and max age.
 fn rule() -> impl Strategy<Value = CorsRule> {
     (
+        prop::option::of("[ -~\t\n\ré]{0,12}"),
         prop::collection::vec(pattern(), 1..3),
         prop::collection::vec(
             prop::sample::select(vec!["GET", "PUT", "HEAD", "POST", "DELETE", "get"]),
@@ -227,16 +232,33 @@ fn rule() -> impl Strategy<Value = CorsRule> {
                 "X-AMZ-DATE",
                 "a",
                 "x-*-date",
+                "<a&'\">",
             ]),
             0..3,
         ),
+        prop::collection::vec("[A-Za-z0-9-]{0,8}", 0..3),
+        prop::option::of(any::<i32>()),
     )
-        .prop_map(|(origins, methods, headers)| CorsRule {
-            allowed_origins: origins,
-            allowed_methods: methods.into_iter().map(str::to_string).collect(),
-            allowed_headers: headers.into_iter().map(str::to_string).collect(),
-            ..CorsRule::default()
-        })
+        .prop_map(
+            |(id, origins, methods, headers, expose, max_age)| CorsRule {
+                id,
+                allowed_origins: origins,
+                allowed_methods: methods.into_iter().map(str::to_string).collect(),
+                allowed_headers: headers.into_iter().map(str::to_string).collect(),
+                expose_headers: expose,
+                max_age_seconds: max_age.map(i64::from),
+            },
+        )
+}
+
+/// A rule S3 accepts: [`rule`] with its methods upper-cased.
+fn valid_rule() -> impl Strategy<Value = CorsRule> {
+    rule().prop_map(|mut r| {
+        for m in &mut r.allowed_methods {
+            *m = m.to_ascii_uppercase();
+        }
+        r
+    })
 }
 
 proptest! {
@@ -333,6 +355,20 @@ proptest! {
             find_rule(&config, &req),
             ref_find_rule(&config.rules, Some(&origin), "GET", None)
         );
+    }
+}
+
+proptest! {
+    #[test]
+    fn spec_1_5_round_trip(rules in prop::collection::vec(valid_rule(), 1..5)) {
+        let c = CorsConfiguration { rules };
+        prop_assert_eq!(c.validate(), Ok(()));
+        prop_assert_eq!(CorsConfiguration::from_xml(c.to_xml().as_bytes()), Ok(c));
+    }
+
+    #[test]
+    fn from_xml_never_panics(body in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = CorsConfiguration::from_xml(&body);
     }
 }
 

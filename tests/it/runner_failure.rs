@@ -2,21 +2,10 @@
 //! file and line, the request, a `-expected +actual` diff and a curl command; and the
 //! trial's bucket must be gone afterwards even though the case failed.
 
+use crate::util;
 use s3cors::results::Outcome;
-use s3cors::runner::{self, RunMeta, Session};
-use s3cors::target::select::{self, TargetSpec};
-use s3cors::target::{Auth, S3Request};
-use std::path::PathBuf;
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("s3cors-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(dir.join("cases/wrong")).unwrap();
-    dir
-}
+use s3cors::runner;
+use s3cors::s3::{Auth, S3Request};
 
 const WRONG: &str = r#"title: The README rule, with a wrong expected origin
 spec: ["3.2"]
@@ -44,25 +33,16 @@ steps:
 
 #[test]
 fn wrong_expectation_shows_line_diff_and_curl_and_bucket_is_removed() {
-    let dir = temp_dir("failure");
-    let file = dir.join("cases/wrong/origin.yaml");
-    std::fs::write(&file, WRONG).unwrap();
-    let loaded = s3cors::case::load_dir(&dir.join("cases"));
+    let dir = util::scratch("failure");
+    let cases = util::write_files(&dir.path().join("cases"), &[("wrong/origin.yaml", WRONG)]);
+    let file = cases.join("wrong/origin.yaml");
+    let loaded = s3cors::case::load_dir(&cases);
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     assert_eq!(loaded.cases.len(), 1);
     assert_eq!(loaded.cases[0].id, "wrong/origin");
 
-    let rt = runner::runtime().unwrap();
-    let built = rt
-        .block_on(select::build(
-            &TargetSpec::Embedded,
-            "embedded",
-            &Default::default(),
-        ))
-        .unwrap();
-    let mut session = Session::new(RunMeta::default());
-    session.set_colour(false);
-    rt.block_on(session.add_target(built.target.clone()));
+    let rt = runner::runtime().expect("runtime");
+    let (session, built) = util::embedded_session(rt, "embedded");
     assert_eq!(session.targets()[0].capabilities, Default::default());
 
     let failed = session
@@ -113,5 +93,4 @@ fn wrong_expectation_shows_line_diff_and_curl_and_bucket_is_removed() {
         "a bucket of this run is left: {body}"
     );
     rt.block_on(built.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,39 +2,15 @@
 //! browser's verdict on the actual and on the expected response, and each case says whether
 //! the target is browser-equivalent to Amazon S3, independently of exact conformance.
 
+use crate::util;
 use s3cors::case::{Action, Case};
 use s3cors::results::{CaseResult, Outcome};
-use s3cors::runner::{self, RunMeta, Session};
-use s3cors::target::select::{self, TargetSpec};
-use std::path::{Path, PathBuf};
-
-fn temp_cases(tag: &str, files: &[(&str, &str)]) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("s3cors-{tag}-{}-{nanos}", std::process::id()));
-    for (name, text) in files {
-        let path = dir.join("cases/browser").join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+use s3cors::runner;
 
 /// Runs `cases` one by one against a fresh embedded target and returns their results.
 fn run(cases: &[Case]) -> Vec<CaseResult> {
-    let rt = runner::runtime().unwrap();
-    let built = rt
-        .block_on(select::build(
-            &TargetSpec::Embedded,
-            "embedded",
-            &Default::default(),
-        ))
-        .unwrap();
-    let mut session = Session::new(RunMeta::default());
-    session.set_colour(false);
-    rt.block_on(session.add_target(built.target.clone()));
+    let rt = runner::runtime().expect("runtime");
+    let (session, built) = util::embedded_session(rt, "embedded");
     for case in cases {
         let _ = session.run_one(0, case);
     }
@@ -43,7 +19,6 @@ fn run(cases: &[Case]) -> Vec<CaseResult> {
     results.targets[0].cases.clone()
 }
 
-/// The wildcard rule, with an expectation that differs from the embedded server's answer.
 fn wildcard_case(credentials: &str, expected_acao: &str, extra: &str) -> String {
     format!(
         r#"title: A GET under a `*` rule, judged with credentials {credentials}
@@ -74,8 +49,9 @@ steps:
 fn exact_and_browser_levels_are_independent() {
     const VARY: &str =
         "        Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method\n";
-    let dir = temp_cases(
-        "browser-levels",
+    let dir = util::scratch("browser-levels");
+    let cases = util::write_files(
+        &dir.path().join("cases/browser"),
         &[
             // Exact fails (Vary missing from the expectation) but the browser sees the same.
             ("vary-only.yaml", &wildcard_case("include", "*", "")),
@@ -93,7 +69,7 @@ fn exact_and_browser_levels_are_independent() {
             ("exact.yaml", &wildcard_case("omit", "*", VARY)),
         ],
     );
-    let loaded = s3cors::case::load_dir(&dir.join("cases"));
+    let loaded = s3cors::case::load_dir(cases.parent().expect("cases dir"));
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let results = run(&loaded.cases);
     let by_id = |id: &str| {
@@ -128,7 +104,6 @@ fn exact_and_browser_levels_are_independent() {
     assert_eq!(c.outcome.0, Outcome::Pass);
     assert_eq!(c.browser_equivalent, Some(true));
     assert!(c.steps[0].browser.as_ref().is_some_and(|v| v.allowed));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The embedded server is the reference: over the corpus, every passing case that has a
@@ -136,7 +111,7 @@ fn exact_and_browser_levels_are_independent() {
 /// has a verdict, and no other step has one.
 #[test]
 fn corpus_on_the_embedded_server_is_browser_equivalent() {
-    let loaded = s3cors::case::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"));
+    let loaded = s3cors::case::load_dir(&util::repo().join("cases"));
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let results = run(&loaded.cases);
     let mut compared = 0;

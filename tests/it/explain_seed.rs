@@ -3,8 +3,8 @@
 //! with credentials, and a rule that forgets GET. Runs the real binary and checks the sentences
 //! a web developer needs to see.
 
+use crate::util;
 use std::path::PathBuf;
-use std::process::Command;
 
 const ORIGIN: &str = "http://localhost:8000";
 
@@ -30,31 +30,34 @@ const NO_GET_XML: &str = "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc
 const NO_EXPOSE_JSON: &str = r#"{"CORSRules": [{"AllowedOrigins": ["http://localhost:8000"],
   "AllowedMethods": ["GET", "HEAD"], "MaxAgeSeconds": 3000}]}"#;
 
-/// Writes `content` to a fresh file in the test's temp dir.
-fn config_file(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("s3cors-explain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, content).expect("write config");
-    path
+/// A configuration file in its own scratch directory (removed when dropped).
+struct ConfigFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+/// Writes `content` to `name` in a fresh scratch directory.
+fn config_file(name: &str, content: &str) -> ConfigFile {
+    let dir = util::scratch("explain");
+    let path = util::write_files(dir.path(), &[(name, content)]).join(name);
+    ConfigFile { _dir: dir, path }
 }
 
 /// Runs `s3cors explain --config <file> --origin ORIGIN --object image.jpg <extra…>`.
-fn explain(config: &PathBuf, extra: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_s3cors"))
+fn explain(config: &ConfigFile, extra: &[&str]) -> (i32, String) {
+    let out = util::s3cors()
         .arg("explain")
         .arg("--config")
-        .arg(config)
+        .arg(&config.path)
         .args(["--origin", ORIGIN, "--object", "image.jpg"])
         .args(extra)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run s3cors");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "stderr: {stderr}");
-    assert!(!stdout.contains('\x1b'), "no colour when not on a terminal");
-    (out.status.code().unwrap_or(-1), stdout)
+        .run();
+    assert!(out.stderr.is_empty(), "stderr: {}", out.stderr);
+    assert!(
+        !out.stdout.contains('\x1b'),
+        "no colour when not on a terminal"
+    );
+    (out.code.unwrap_or(-1), out.stdout)
 }
 
 #[test]
@@ -260,13 +263,11 @@ fn invalid_configuration_is_reported_not_explained() {
         "bad.yaml",
         "- allowed_origins: [http://a]\n  allowed_methods: [PATCH]\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_s3cors"))
+    let out = util::s3cors()
         .args(["explain", "--origin", ORIGIN, "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run s3cors");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        .arg(&cfg.path)
+        .expect_code(2);
+    let stderr = out.stderr;
     assert!(
         stderr.contains("S3 would reject this configuration: Found unsupported HTTP method in CORS config. Unsupported method is PATCH (InvalidRequest)"),
         "{stderr}"

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util;
 use s3cors::report::{html, sample};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -37,28 +38,6 @@ fn chromium_or_skip() -> Option<PathBuf> {
          (apt-get install chromium) or point S3CORS_CHROMIUM at a Chromium binary",
         path.display()
     );
-}
-
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("chromium-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Percent-encodes a fragment value the way `encodeURIComponent` would.
@@ -139,13 +118,13 @@ fn chromium_renders_the_matrix_and_a_click_opens_the_diff() {
     let Some(chromium) = chromium_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("report");
-    let page = scratch.0.join("report.html");
+    let scratch = util::scratch("chromium-report");
+    let page = scratch.path().join("report.html");
     std::fs::write(&page, html::render(&sample::sample_results())).expect("write report");
 
     let key = "embedded/preflight/vary-all-three";
     let url = format!("file://{}#open={}", page.display(), encode_component(key));
-    let dom = dump_dom(&chromium, &url, &scratch.0);
+    let dom = dump_dom(&chromium, &url, scratch.path());
 
     // The page's script ran to the end.
     assert!(
@@ -202,13 +181,13 @@ fn chromium_opens_a_known_deviation_with_its_reason() {
     let Some(chromium) = chromium_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("known");
-    let page = scratch.0.join("report.html");
+    let scratch = util::scratch("chromium-known");
+    let page = scratch.path().join("report.html");
     std::fs::write(&page, html::render(&sample::sample_results())).expect("write report");
 
     let key = "moto/preflight/allowed-origin";
     let url = format!("file://{}#open={}", page.display(), encode_component(key));
-    let dom = dump_dom(&chromium, &url, &scratch.0);
+    let dom = dump_dom(&chromium, &url, scratch.path());
     let panel = between(&dom, "<aside id=\"panel\"", "</aside>");
     assert!(panel.contains(&format!("data-open=\"{key}\"")), "{panel}");
     assert!(panel.contains("known deviation"));
@@ -226,14 +205,14 @@ fn chromium_renders_browser_level_and_security_findings() {
     let Some(chromium) = chromium_or_skip() else {
         return;
     };
-    let scratch = Scratch::new("security");
-    let page = scratch.0.join("report.html");
+    let scratch = util::scratch("chromium-security");
+    let page = scratch.path().join("report.html");
     std::fs::write(&page, html::render(&sample::sample_with_security())).expect("write report");
 
     // The finding's link is the deep link a user clicks in the security table.
     let key = "moto/mutation/actual/get-match-wildcard/suffix-domain";
     let url = format!("file://{}#open={}", page.display(), encode_component(key));
-    let dom = dump_dom(&chromium, &url, &scratch.0);
+    let dom = dump_dom(&chromium, &url, scratch.path());
     assert!(
         dom.contains("data-js=\"ready\""),
         "the page script did not finish"

@@ -1,9 +1,7 @@
-//! Shared helpers for the `tests/server_*.rs` integration tests: start the embedded server on
-//! port 0, and send requests to it anonymously, SigV4-signed or presigned. Signing uses the
-//! independent `aws-sigv4` crate (AWS's own signer), so the server's verifier is checked
-//! against it rather than against itself.
-
-#![allow(dead_code)]
+//! The one embedded-server fixture: start the server on port 0, and send requests to it
+//! anonymously, SigV4-signed or presigned. Signing uses the independent `aws-sigv4` crate
+//! (AWS's own signer), so the server's verifier is checked against it rather than against
+//! itself. [`Fixture::target`] gives the harness's own client for the same server.
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
@@ -13,7 +11,9 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use base64::Engine;
 use md5::Digest;
+use s3cors::cors::CorsRule;
 use s3cors::server::{self, RunningServer, ServerConfig};
+use s3cors::target::{HttpConfig, HttpTarget, Target};
 use std::time::{Duration, SystemTime};
 
 pub const ACCESS_KEY: &str = "test";
@@ -65,14 +65,62 @@ pub enum Auth {
     Presigned,
 }
 
+/// The fixture's server settings: a free port on 127.0.0.1 and the fixture's keys.
+pub fn config() -> ServerConfig {
+    ServerConfig {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        access_key: ACCESS_KEY.into(),
+        secret_key: SECRET_KEY.into(),
+        ..ServerConfig::default()
+    }
+}
+
 impl Fixture {
     /// Starts a server with default settings on a free port.
     pub async fn start() -> Fixture {
-        Fixture::start_with(ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ..ServerConfig::default()
-        })
-        .await
+        Fixture::start_with(config()).await
+    }
+
+    /// Starts a server with the default settings changed by `adjust`.
+    pub async fn start_adjusted(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
+        let mut cfg = config();
+        adjust(&mut cfg);
+        Fixture::start_with(cfg).await
+    }
+
+    /// Stops the server.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
+    /// The harness's own S3 client for this server (the fixture's keys).
+    pub fn target(&self) -> HttpTarget {
+        HttpTarget::new(HttpConfig::new(
+            "fixture",
+            "embedded",
+            &self.endpoint,
+            ACCESS_KEY,
+            SECRET_KEY,
+            REGION,
+        ))
+        .expect("client for the fixture")
+    }
+
+    /// Creates `bucket` and stores `rules` as its CORS configuration, through the harness's
+    /// own requests ([`Fixture::target`]).
+    pub async fn bucket_with_cors(&self, bucket: &str, rules: &[CorsRule]) {
+        use s3cors::case::model::Checksum;
+        use s3cors::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
+        let client = self.target();
+        let created = client.send(&create_bucket_request(bucket, None)).await;
+        assert_eq!(created.expect("CreateBucket").status, 200);
+        let put = put_cors_request(bucket, rules_xml(rules).into_bytes(), Checksum::Md5);
+        assert_eq!(client.send(&put).await.expect("PutBucketCors").status, 200);
     }
 
     /// Starts a server with this configuration.

@@ -3,9 +3,7 @@
 //! bad, expired, skewed or tampered ones are refused with S3's errors; anonymous callers get
 //! exactly what canned ACLs grant them.
 
-mod server_support;
-
-use server_support::{Auth, Fixture, assert_error, sign_request};
+use crate::util::server::{Auth, Fixture, assert_error, sign_request};
 use std::time::{Duration, SystemTime};
 
 fn request(

@@ -1,12 +1,11 @@
 //! `s3cors explain --bucket`: the configuration is read from a live bucket (GetBucketCors,
 //! signed with the `AWS_*` environment), here the embedded server on a free port.
 
+use crate::util::{self, server::Fixture};
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
-use s3cors::server::{ServerConfig, start};
-use s3cors::target::endpoint::{EndpointOptions, build};
-use s3cors::target::{Auth, S3Request, Target};
-use std::net::SocketAddr;
+use s3cors::s3::{Auth, S3Request};
+use s3cors::target::Target;
 
 const SEED_XML: &str = "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
 <CORSRule><AllowedOrigin>http://localhost:8000</AllowedOrigin><AllowedMethod>GET</AllowedMethod>\
@@ -14,39 +13,23 @@ const SEED_XML: &str = "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2
 <MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>";
 
 fn run_explain(endpoint: &str, bucket: &str, extra: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_s3cors"))
+    let run = util::s3cors()
         .args(["explain", "--bucket", bucket, "--endpoint", endpoint])
         .args(["--origin", "http://localhost:8000", "--object", "image.jpg"])
         .args(extra)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", util::server::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", util::server::SECRET_KEY)
+        .env("AWS_REGION", util::server::REGION)
         .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("run s3cors");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run();
+    (run.code.unwrap_or(-1), run.stdout, run.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_reads_the_bucket_configuration() {
-    let server = start(ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        ..ServerConfig::default()
-    })
-    .await
-    .expect("start embedded server");
-    let endpoint = server.endpoint();
-    let opts = EndpointOptions {
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        region: Some("us-east-1".into()),
-        ..EndpointOptions::default()
-    };
-    let target = build("t", Some(&endpoint), &opts, &|_| None).expect("target");
+    let server = Fixture::start().await;
+    let endpoint = server.endpoint.clone();
+    let target = server.target();
 
     for bucket in ["explain-seed", "explain-plain"] {
         let resp = target

@@ -3,9 +3,7 @@
 //! preflight ignores auth and presign parameters), §3.5 (OPTIONS on `/`), §4.5 (CORS headers
 //! on errors) and §5 (wire spelling and order) details.
 
-mod server_support;
-
-use server_support::{Auth, Fixture, Resp, assert_error, cors_xml};
+use crate::util::server::{Auth, Fixture, Resp, assert_error, cors_xml};
 use std::io::{Read, Write};
 
 const ORIGIN: &str = "http://localhost:8000";

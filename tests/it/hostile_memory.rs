@@ -1,27 +1,21 @@
 //! Memory stays bounded under hostile traffic: the embedded server's resident set after a
 //! fixed number of hostile requests, compared with a warmed-up baseline.
 //!
-//! A separate test binary on purpose: `VmRSS` is per process, so no other test may allocate
-//! beside it. The tests in this file run one after another (a mutex), for the same reason.
+//! `VmRSS` is per process, so no other test may allocate beside it: each test here runs alone
+//! in a child process of the test binary ([`util::isolated`]).
 //! The bounds are generous (tens of MiB): they catch leaks and per-connection buffering that
 //! grows with the traffic, not allocator noise.
 
-use s3cors::case::model::Checksum;
-use s3cors::cors::CorsRule;
-use s3cors::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
-use s3cors::server::{self, RunningServer, ServerConfig};
-use s3cors::target::{HttpConfig, HttpTarget, Target};
+use crate::util::{self, server::Fixture};
+use s3cors::server::ServerConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Mutex;
 
 const BUCKET: &str = "hostile";
 const ORIGIN: &str = "https://app.example";
 const MIB: u64 = 1024 * 1024;
-
-static SERIAL: Mutex<()> = Mutex::const_new(());
 
 /// Resident set size of this process in bytes (Linux `/proc/self/status`).
 fn rss() -> u64 {
@@ -34,35 +28,16 @@ fn rss() -> u64 {
     kb * 1024
 }
 
-async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> RunningServer {
-    let mut cfg = ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        access_key: "k".into(),
-        secret_key: "s".into(),
-        header_read_timeout: Duration::from_millis(500),
-        body_read_timeout: Duration::from_millis(500),
-        ..ServerConfig::default()
-    };
-    adjust(&mut cfg);
-    let server = server::start(cfg).await.expect("server starts");
-    let client = HttpTarget::new(HttpConfig::new(
-        "mem",
-        "embedded",
-        &server.endpoint(),
-        "k",
-        "s",
-        "us-east-1",
-    ))
-    .expect("client");
-    let created = client.send(&create_bucket_request(BUCKET, None)).await;
-    assert_eq!(created.expect("CreateBucket").status, 200);
-    let rules = vec![CorsRule {
-        allowed_origins: vec![ORIGIN.into()],
-        allowed_methods: vec!["GET".into()],
-        ..CorsRule::default()
-    }];
-    let put = put_cors_request(BUCKET, rules_xml(&rules).into_bytes(), Checksum::Md5);
-    assert_eq!(client.send(&put).await.expect("PutBucketCors").status, 200);
+async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
+    let server = Fixture::start_adjusted(|cfg| {
+        cfg.header_read_timeout = Duration::from_millis(500);
+        cfg.body_read_timeout = Duration::from_millis(500);
+        adjust(cfg);
+    })
+    .await;
+    server
+        .bucket_with_cors(BUCKET, &[util::rule(&[ORIGIN], &["GET"], &[])])
+        .await;
     server
 }
 
@@ -101,7 +76,9 @@ async fn hostile_round(addr: SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rss_stays_bounded_under_repeated_hostile_rounds() {
-    let _serial = SERIAL.lock().await;
+    if !util::isolated("hostile_memory::rss_stays_bounded_under_repeated_hostile_rounds") {
+        return;
+    }
     let server = start(|cfg| cfg.max_body_bytes = MIB as usize).await;
     let addr = server.addr();
     // Warm-up: allocator arenas, hyper buffers, the runtime's worker stacks.
@@ -136,7 +113,9 @@ async fn rss_stays_bounded_under_repeated_hostile_rounds() {
 /// does not grant it) is answered without reading the body, and the connection is closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_uploads_are_not_buffered_before_authentication() {
-    let _serial = SERIAL.lock().await;
+    if !util::isolated("hostile_memory::anonymous_uploads_are_not_buffered_before_authentication") {
+        return;
+    }
     let server = start(|_| {}).await;
     let addr = server.addr();
     let baseline = rss();

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::util;
 use s3cors::results::Outcome;
 use s3cors::runner::{RunMeta, Session};
 use s3cors::target::cleanup::{RetryPolicy, retry_setup};
@@ -124,11 +125,10 @@ fn a_run_never_prints_or_stores_the_secret_key() {
     let server = rt
         .block_on(EmbeddedTarget::start("embedded"))
         .expect("server");
-    let dir = std::env::temp_dir().join(format!("s3cors-secrets-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/seed");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_s3cors"))
-        .args(["run", cases, "--target"])
+    let scratch = util::scratch("secrets");
+    let dir = scratch.path().join("report");
+    let out = util::s3cors()
+        .args(["run", "cases/seed", "--target"])
         .arg(format!("endpoint={}", server.endpoint()))
         .arg("--report-dir")
         .arg(&dir)
@@ -136,18 +136,11 @@ fn a_run_never_prints_or_stores_the_secret_key() {
         .env("AWS_SECRET_ACCESS_KEY", embedded::SECRET_KEY)
         .env_remove("AWS_SESSION_TOKEN")
         .env("NO_COLOR", "1")
-        .output()
-        .expect("s3cors runs");
+        .run();
     rt.block_on(server.shutdown());
     let mut texts = vec![
-        (
-            "stdout".to_string(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        ),
-        (
-            "stderr".to_string(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        ),
+        ("stdout".to_string(), out.stdout.clone()),
+        ("stderr".to_string(), out.stderr.clone()),
     ];
     let mut files = 0;
     if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -168,5 +161,4 @@ fn a_run_never_prints_or_stores_the_secret_key() {
             "the secret key appears in {name}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

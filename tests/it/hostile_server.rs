@@ -9,13 +9,16 @@
 //! panics into 500s, which would otherwise hide them; a panic hook records every one).
 //!
 //! Loads are fixed in size and time and stay on 127.0.0.1. Memory is checked separately in
-//! `hostile_memory.rs`, where no other test shares the process.
+//! `hostile_memory.rs`, each test alone in a child process. The panic hook is process-wide:
+//! a panic on a tokio worker in any test of this binary fails these tests too, which is the
+//! point (nothing running the server may panic).
 
+use crate::util::{self, server::Fixture};
 use s3cors::case::model::Checksum;
-use s3cors::cors::CorsRule;
-use s3cors::runner::exec::{create_bucket_request, put_cors_request, rules_xml};
-use s3cors::server::{self, RunningServer, ServerConfig};
-use s3cors::target::{Auth, HttpConfig, HttpTarget, S3Request, S3Response, Target};
+use s3cors::runner::exec::{put_cors_request, rules_xml};
+use s3cors::s3::{Auth, S3Request, S3Response};
+use s3cors::server::ServerConfig;
+use s3cors::target::Target;
 use std::net::SocketAddr;
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,8 +28,6 @@ use tokio::net::TcpStream;
 
 const BUCKET: &str = "hostile";
 const ORIGIN: &str = "https://app.example";
-const ACCESS: &str = "hostile-key";
-const SECRET: &str = "hostile-secret";
 const MAX_BODY: usize = 1024 * 1024;
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
@@ -56,25 +57,10 @@ fn assert_no_panics() {
     );
 }
 
-struct Fixture {
-    server: RunningServer,
-    client: HttpTarget,
-}
-
-impl Fixture {
-    fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-}
-
-fn rules() -> Vec<CorsRule> {
-    vec![CorsRule {
-        allowed_origins: vec![ORIGIN.into()],
-        allowed_methods: vec!["GET".into(), "PUT".into()],
-        allowed_headers: vec!["*".into()],
-        max_age_seconds: Some(600),
-        ..CorsRule::default()
-    }]
+fn rules() -> Vec<s3cors::cors::CorsRule> {
+    let mut rule = util::rule(&[ORIGIN], &["GET", "PUT"], &["*"]);
+    rule.max_age_seconds = Some(600);
+    vec![rule]
 }
 
 /// A server with short timeouts and a 1 MiB body bound, and a bucket with a CORS rule.
@@ -84,33 +70,14 @@ async fn fixture() -> Fixture {
 
 async fn fixture_with(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
     watch_panics();
-    let mut cfg = ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        access_key: ACCESS.into(),
-        secret_key: SECRET.into(),
-        max_body_bytes: MAX_BODY,
-        header_read_timeout: Duration::from_secs(1),
-        body_read_timeout: Duration::from_secs(1),
-        ..ServerConfig::default()
-    };
-    adjust(&mut cfg);
-    let server = server::start(cfg).await.expect("server starts");
-    let client = HttpTarget::new(HttpConfig::new(
-        "hostile",
-        "embedded",
-        &server.endpoint(),
-        ACCESS,
-        SECRET,
-        "us-east-1",
-    ))
-    .expect("client");
-    let created = client
-        .send(&create_bucket_request(BUCKET, None))
-        .await
-        .expect("CreateBucket");
-    assert_eq!(created.status, 200);
-    let put = put_cors_request(BUCKET, rules_xml(&rules()).into_bytes(), Checksum::Md5);
-    assert_eq!(client.send(&put).await.expect("PutBucketCors").status, 200);
+    let f = Fixture::start_adjusted(|cfg| {
+        cfg.max_body_bytes = MAX_BODY;
+        cfg.header_read_timeout = Duration::from_secs(1);
+        cfg.body_read_timeout = Duration::from_secs(1);
+        adjust(cfg);
+    })
+    .await;
+    f.bucket_with_cors(BUCKET, &rules()).await;
     // Anonymous writes allowed, so the raw anonymous PUTs below really send bodies the
     // server must read (a private bucket refuses them from the head, unread).
     let mut acl = S3Request::new("PUT", Some(BUCKET), None, Auth::Signed);
@@ -118,8 +85,11 @@ async fn fixture_with(adjust: impl FnOnce(&mut ServerConfig)) -> Fixture {
     acl.headers
         .push(("x-amz-acl".into(), "public-read-write".into()));
     acl.headers.push(("Content-Length".into(), "0".into()));
-    assert_eq!(client.send(&acl).await.expect("PutBucketAcl").status, 200);
-    Fixture { server, client }
+    assert_eq!(
+        f.target().send(&acl).await.expect("PutBucketAcl").status,
+        200
+    );
+    f
 }
 
 fn preflight_bytes(addr: SocketAddr) -> Vec<u8> {
@@ -438,7 +408,7 @@ async fn malformed_cors_xml_is_refused_and_keeps_the_old_configuration() {
     for body in bodies {
         let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
         let resp: S3Response = f
-            .client
+            .target()
             .send(&put_cors_request(BUCKET, body, Checksum::Md5))
             .await
             .expect("answered");

@@ -3,10 +3,7 @@
 //! bodies, malformed XML, bad names, garbage URLs, non-UTF-8 headers and raw garbage all
 //! answered (S3-shaped where HTTP got that far) without the server going down.
 
-mod server_support;
-
-use s3cors::server::ServerConfig;
-use server_support::{Auth, Fixture, assert_error, content_md5};
+use crate::util::server::{Auth, Fixture, assert_error, content_md5};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -240,12 +237,7 @@ async fn unimplemented_functionality_is_501() {
 
 #[tokio::test]
 async fn oversized_bodies_get_s3_errors() {
-    let f = Fixture::start_with(ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        max_body_bytes: 1024,
-        ..ServerConfig::default()
-    })
-    .await;
+    let f = Fixture::start_adjusted(|cfg| cfg.max_body_bytes = 1024).await;
     f.create_bucket("big", None).await;
     let body = vec![b'x'; 4096];
     let r = f.send(Auth::Signed, "PUT", "/big/k", &[], &body).await;
@@ -400,12 +392,8 @@ async fn raw_garbage_and_odd_headers_do_not_take_the_server_down() {
 
 #[tokio::test]
 async fn slow_clients_are_cut_off_and_the_server_keeps_serving() {
-    let f = Fixture::start_with(ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        header_read_timeout: Duration::from_millis(300),
-        ..ServerConfig::default()
-    })
-    .await;
+    let f =
+        Fixture::start_adjusted(|cfg| cfg.header_read_timeout = Duration::from_millis(300)).await;
     let addr = f.server.addr();
     let closed = tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(addr).unwrap();

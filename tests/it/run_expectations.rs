@@ -8,41 +8,17 @@
 //!
 //! and every run writes report.md, report.html, junit.xml and results.json.
 
+use crate::util;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const ALTERED: &str = "actual/altered-max-age";
 const PASSING: &str = "actual/get-no-origin";
 const OTHER: &str = "actual/get-match-public";
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "run-expectations-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `cases/actual/{get-no-origin,get-match-public}.yaml` copied, and get-match-public again
 /// with an expected Max-Age the embedded server (like S3) does not send.
 fn write_cases(dir: &Path) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let root = util::repo().join("cases");
     let cases = dir.join("cases");
     std::fs::create_dir_all(cases.join("actual")).expect("cases dir");
     for id in [PASSING, OTHER] {
@@ -77,21 +53,17 @@ fn write_expectations(dir: &Path, entries: &[&str]) -> PathBuf {
 }
 
 struct Run {
-    output: Output,
+    out: util::Run,
     report_dir: PathBuf,
 }
 
 impl Run {
     fn code(&self) -> Option<i32> {
-        self.output.status.code()
+        self.out.code
     }
 
     fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
+        self.out.stdout.clone()
     }
 
     /// The outcome of `case` in results.json (serde name, e.g. `known_deviation`).
@@ -108,7 +80,7 @@ impl Run {
     }
 
     fn context(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr())
+        format!("stdout:\n{}\nstderr:\n{}", self.out.stdout, self.out.stderr)
     }
 }
 
@@ -116,7 +88,7 @@ fn run(dir: &Path, expectations: &[&str]) -> Run {
     let cases = write_cases(dir);
     let exp = write_expectations(dir, expectations);
     let report_dir = dir.join("report");
-    let output = Command::new(env!("CARGO_BIN_EXE_s3cors"))
+    let out = util::s3cors()
         .current_dir(dir)
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_ACTIONS")
@@ -134,9 +106,8 @@ fn run(dir: &Path, expectations: &[&str]) -> Run {
         .arg(&exp)
         .arg("--report-dir")
         .arg(&report_dir)
-        .output()
-        .expect("run s3cors");
-    Run { output, report_dir }
+        .run();
+    Run { out, report_dir }
 }
 
 fn assert_all_reports(r: &Run) {
@@ -154,8 +125,8 @@ fn assert_all_reports(r: &Run) {
 
 #[test]
 fn listed_failure_is_a_known_deviation_and_the_run_passes() {
-    let dir = Scratch::new("known");
-    let r = run(&dir.0, &[ALTERED]);
+    let dir = util::scratch("known");
+    let r = run(dir.path(), &[ALTERED]);
     assert_eq!(r.code(), Some(0), "{}", r.context());
     assert_eq!(r.outcome(ALTERED), "known_deviation");
     assert_eq!(r.outcome(PASSING), "pass");
@@ -180,8 +151,8 @@ fn listed_failure_is_a_known_deviation_and_the_run_passes() {
 
 #[test]
 fn entry_for_a_passing_case_is_stale_and_fails_the_run() {
-    let dir = Scratch::new("stale");
-    let r = run(&dir.0, &[ALTERED, PASSING]);
+    let dir = util::scratch("stale");
+    let r = run(dir.path(), &[ALTERED, PASSING]);
     assert_eq!(r.code(), Some(1), "{}", r.context());
     assert_eq!(r.outcome(PASSING), "stale_expectation");
     assert_eq!(r.outcome(ALTERED), "known_deviation");
@@ -197,8 +168,8 @@ fn entry_for_a_passing_case_is_stale_and_fails_the_run() {
 
 #[test]
 fn unlisted_failure_fails_the_run() {
-    let dir = Scratch::new("new");
-    let r = run(&dir.0, &[]);
+    let dir = util::scratch("new");
+    let r = run(dir.path(), &[]);
     assert_eq!(r.code(), Some(1), "{}", r.context());
     assert_eq!(r.outcome(ALTERED), "fail");
     assert_eq!(r.outcome(PASSING), "pass");

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use s3cors::results::Outcome;
 use s3cors::runner::{RunMeta, Session};
-use s3cors::target::Target;
 use s3cors::target::embedded::EmbeddedTarget;
 use s3cors::target::minio::{MinioMode, MinioOptions, MinioTarget};
+use s3cors::target::{Target, TargetExt};
 
 const NO_ENGINE: &str = "unix:///nonexistent/s3cors-test/docker.sock";
 
