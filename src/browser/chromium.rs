@@ -2,8 +2,9 @@
 //! computed [`Verdict`](super::Verdict)s against what a browser actually does.
 //!
 //! The Fetch-standard model in this module's siblings is only worth trusting if a real browser
-//! agrees with it. `tests/chromium_crosscheck.rs` uses this driver to run cross-origin
-//! `fetch()` calls and `<img>` loads from a page on `http://localhost:8000` and compares the
+//! agrees with it. `tests/it/crosscheck.rs` uses this driver to run cross-origin
+//! `fetch()` calls and `<img>` loads from pages on every origin the corpus uses (through a
+//! test proxy, see [`proxy_args`]) and compares the
 //! outcome with the model (see `docs/browser.md`).
 //!
 //! Why chromedriver and plain HTTP: Debian ships `chromium-driver` built from the same tree as
@@ -41,6 +42,26 @@ pub const CHROMIUM_ARGS: [&str; 10] = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ];
+
+/// Flags that send every request, loopback included, through the HTTP proxy at `proxy`
+/// (`<-loopback>` removes Chromium's implicit bypass of `localhost` and `127.0.0.1`), so a
+/// test proxy can answer for any origin; and, when given, that trust certificates whose chain
+/// holds a key with one of the `spki_sha256_base64` hashes (how a test trusts its own
+/// throwaway CA: Chromium honours the flag only with a `--user-data-dir`, which
+/// [`Browser::launch_with`] always sets).
+pub fn proxy_args(proxy: std::net::SocketAddr, spki_sha256_base64: &[String]) -> Vec<String> {
+    let mut args = vec![
+        format!("--proxy-server=http://{proxy}"),
+        "--proxy-bypass-list=<-loopback>".to_string(),
+    ];
+    if !spki_sha256_base64.is_empty() {
+        args.push(format!(
+            "--ignore-certificate-errors-spki-list={}",
+            spki_sha256_base64.join(",")
+        ));
+    }
+    args
+}
 
 /// Why the browser could not be found, started or driven.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +142,18 @@ impl Browser {
         scratch: &Path,
         script_timeout: Duration,
     ) -> Result<Browser, ChromiumError> {
+        Browser::launch_with(tools, scratch, script_timeout, &[]).await
+    }
+
+    /// [`Browser::launch`] with extra command-line flags for Chromium, after
+    /// [`CHROMIUM_ARGS`] (e.g. `--proxy-server=…` and `--ignore-certificate-errors-spki-list=…`
+    /// to serve pages from any origin, see [`proxy_args`]).
+    pub async fn launch_with(
+        tools: &Tools,
+        scratch: &Path,
+        script_timeout: Duration,
+        extra_args: &[String],
+    ) -> Result<Browser, ChromiumError> {
         std::fs::create_dir_all(scratch).map_err(ChromiumError::Spawn)?;
         let port = free_port().map_err(ChromiumError::Spawn)?;
         let log = scratch.join("chromedriver.log");
@@ -156,6 +189,7 @@ impl Browser {
 
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", browser.profile.display()));
+        args.extend(extra_args.iter().cloned());
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -351,6 +385,20 @@ mod tests {
             "chromedriver not found at /nope/chromedriver (install Debian's `chromium-driver` \
              package, or set S3CORS_CHROMEDRIVER)"
         );
+    }
+
+    #[test]
+    fn proxy_args_cover_loopback_and_the_ca() {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 23501));
+        assert_eq!(
+            proxy_args(addr, &["abc=".to_string(), "def=".to_string()]),
+            vec![
+                "--proxy-server=http://127.0.0.1:23501".to_string(),
+                "--proxy-bypass-list=<-loopback>".to_string(),
+                "--ignore-certificate-errors-spki-list=abc=,def=".to_string(),
+            ]
+        );
+        assert_eq!(proxy_args(addr, &[]).len(), 2);
     }
 
     #[test]

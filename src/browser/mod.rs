@@ -11,6 +11,7 @@
 //!   §"CORS-preflight cache" (Max-Age and browser caps), §"CORS filtered response".
 //! - [`verdict_for_exchange`]: the runner's entry point for one recorded request/response.
 //! - [`chromium`]: a real headless Chromium (via chromedriver) to cross-check all of the above.
+//! - [`firefox`]: a real headless Firefox (via its Marionette agent), the second engine.
 //!
 //! Reasons use the sentences of Chromium's console, because that is what users paste into
 //! search engines and bug reports.
@@ -20,6 +21,7 @@
 
 pub mod check;
 pub mod chromium;
+pub mod firefox;
 pub mod request;
 
 pub use check::{

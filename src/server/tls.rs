@@ -47,7 +47,7 @@ impl std::fmt::Debug for Tls {
 
 struct Ca {
     cert: rcgen::Certificate,
-    key: rcgen::KeyPair,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
 }
 
 /// Issues and caches per-zone certificates.
@@ -80,7 +80,8 @@ fn new_ca() -> Result<Ca, TlsError> {
     ];
     let key = rcgen::KeyPair::generate().map_err(gen_err)?;
     let cert = params.self_signed(&key).map_err(gen_err)?;
-    Ok(Ca { cert, key })
+    let issuer = rcgen::Issuer::new(params, key);
+    Ok(Ca { cert, issuer })
 }
 
 /// A server certificate for `names` (DNS names or IP addresses) issued by `ca`.
@@ -92,7 +93,7 @@ fn issue(ca: &Ca, names: &[String]) -> Result<Arc<CertifiedKey>, TlsError> {
     );
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     let key = rcgen::KeyPair::generate().map_err(gen_err)?;
-    let cert = params.signed_by(&key, &ca.cert, &ca.key).map_err(gen_err)?;
+    let cert = params.signed_by(&key, &ca.issuer).map_err(gen_err)?;
     let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let signing = rustls::crypto::ring::sign::any_supported_type(&der)
         .map_err(|e| TlsError::Config(e.to_string()))?;

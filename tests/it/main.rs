@@ -3,14 +3,15 @@
 //! Why one binary: each integration-test file used to be its own binary (25 of them), each
 //! linking the whole crate, and each carrying its own copy of the temp-dir and binary-runner
 //! helpers. New tests go into the module of their area (or a new `tests/it/<area>.rs`
-//! declared below). `tests/conformance.rs` (the case corpus, `harness = false`) and
-//! `tests/chromium_crosscheck.rs` stay separate binaries.
+//! declared below). `tests/conformance.rs` (the case corpus, `harness = false`) stays a
+//! separate binary.
 
 mod util;
 
 mod aws;
 mod bucket_hook;
 mod cors_props;
+mod crosscheck;
 mod diff_cli;
 mod explain_bucket;
 mod explain_seed;
