@@ -25,7 +25,9 @@ pub struct Args {
     /// Case files or directories (default `cases/`), and optionally one trial-name filter.
     #[arg(value_name = "CASES|FILTER")]
     pub words: Vec<String>,
-    /// Target to run against: embedded, endpoint=URL, minio, aws (repeatable).
+    /// Target to run against: embedded, endpoint=URL, aws, container=IMAGE[,OPTION=VALUE…],
+    /// or a container preset: minio, minio-global, localstack, moto, s3rver, garage
+    /// (repeatable; see docs/targets.md).
     #[arg(long = "target", value_name = "T")]
     pub targets: Vec<String>,
     /// Where `results.json` is written.
@@ -393,14 +395,62 @@ fn reproducing_command() -> String {
             continue;
         }
         redact_next = a == "--secret-key" || a == "--access-key";
-        out.push(a);
+        out.push(redact_target_secrets(&a));
     }
     out.join(" ")
+}
+
+/// `moto,secret-key=X,env=MINIO_ROOT_PASSWORD=Y` → the values of `secret-key=` and of
+/// secret-looking `env=` options replaced (container target options; see docs/targets.md).
+fn redact_target_secrets(arg: &str) -> String {
+    let value = arg.strip_prefix("--target=").unwrap_or(arg);
+    if !value.contains(',') {
+        return arg.to_string();
+    }
+    let redacted: Vec<String> = value
+        .split(',')
+        .map(|part| {
+            if part.starts_with("secret-key=") {
+                return "secret-key=REDACTED".to_string();
+            }
+            if let Some(env) = part.strip_prefix("env=")
+                && let Some((k, _)) = env.split_once('=')
+                && crate::target::container::is_secret_name(k)
+            {
+                return format!("env={k}=REDACTED");
+            }
+            part.to_string()
+        })
+        .collect();
+    let joined = redacted.join(",");
+    if arg.starts_with("--target=") {
+        format!("--target={joined}")
+    } else {
+        joined
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_target_secrets_are_redacted() {
+        assert_eq!(
+            redact_target_secrets(
+                "container=img:1,access-key=ak,secret-key=sk,env=A_PASSWORD=p,env=B=b"
+            ),
+            "container=img:1,access-key=ak,secret-key=REDACTED,env=A_PASSWORD=REDACTED,env=B=b"
+        );
+        assert_eq!(
+            redact_target_secrets("--target=moto,secret-key=x"),
+            "--target=moto,secret-key=REDACTED"
+        );
+        assert_eq!(
+            redact_target_secrets("endpoint=http://h:1"),
+            "endpoint=http://h:1"
+        );
+    }
 
     #[test]
     fn words_split_into_paths_and_filter() {

@@ -19,9 +19,14 @@ use crate::target::{Target, TargetExt};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to sweep: `endpoint=URL` (credentials from AWS_ACCESS_KEY_ID /
-    /// AWS_SECRET_ACCESS_KEY) or `aws` (real S3 in AWS_REGION; only buckets tagged by s3cors).
+    /// AWS_SECRET_ACCESS_KEY), `aws` (real S3 in AWS_REGION; only buckets tagged by s3cors),
+    /// or `container` (containers on the Docker engine labelled `s3cors=1` whose run is no
+    /// longer alive).
     #[arg(long)]
     pub target: String,
+    /// With `--target container`: only the containers of this run id.
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
     /// List what would be removed; remove nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -57,13 +62,72 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Runs `s3cors sweep`; returns the exit code.
 pub fn main(args: Args) -> anyhow::Result<u8> {
-    let spec = select::parse(&args.target)?;
+    let containers = matches!(args.target.as_str(), "container" | "containers" | "docker");
+    let spec = if containers {
+        None
+    } else {
+        Some(select::parse(&args.target)?)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run(spec, args))
+    match spec {
+        None => runtime.block_on(run_containers(args)),
+        Some(spec) => runtime.block_on(run(spec, args)),
+    }
+}
+
+/// `--target container`: the containers earlier runs left on the Docker engine.
+async fn run_containers(args: Args) -> anyhow::Result<u8> {
+    use crate::target::sweep_containers::{
+        ContainerDecision, ContainerSweepOptions, sweep_containers,
+    };
+    let opts = ContainerSweepOptions {
+        dry_run: args.dry_run,
+        older_than: args.older_than,
+        run: args.run.clone(),
+        docker_host: None,
+    };
+    let entries = sweep_containers(&opts)
+        .await
+        .context("cannot sweep containers")?;
+    let (mut removed, mut kept, mut failed) = (0, 0, 0);
+    for e in &entries {
+        let what = format!(
+            "{} {} (image {}, target {}, run {})",
+            e.id, e.name, e.image, e.target, e.run
+        );
+        match &e.decision {
+            ContainerDecision::Removed => {
+                removed += 1;
+                println!("removed       {what}");
+            }
+            ContainerDecision::WouldRemove => {
+                removed += 1;
+                println!("would remove  {what}");
+            }
+            ContainerDecision::Kept { reason } => {
+                kept += 1;
+                println!("kept          {what}: {reason}");
+            }
+            ContainerDecision::Failed { reason } => {
+                failed += 1;
+                println!("FAILED        {what}: {reason}");
+            }
+        }
+    }
+    let verb = if opts.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    println!(
+        "sweep of s3cors containers on {}: {verb} {removed}, kept {kept}, failed {failed}",
+        crate::target::docker::docker_host()
+    );
+    Ok(if failed > 0 { EXIT_HARNESS } else { EXIT_OK })
 }
 
 async fn run(spec: TargetSpec, args: Args) -> anyhow::Result<u8> {
@@ -95,7 +159,7 @@ async fn run(spec: TargetSpec, args: Args) -> anyhow::Result<u8> {
             (Box::new(t), opts)
         }
         other => bail!(
-            "sweep works on `endpoint=URL` or `aws`, not `{}`",
+            "sweep works on `endpoint=URL`, `aws` or `container`, not `{}`",
             other.name()
         ),
     };

@@ -486,11 +486,20 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         aws_confirmed: plan.aws_confirmed,
         cases: plan.cases,
     };
+    // Ctrl-C while targets start (a container pulling or becoming ready) removes the
+    // containers started so far; the bucket hook below takes over once trials run.
+    let startup_hook = plan.interrupt_cleanup.then(|| {
+        let _guard = rt.enter();
+        crate::target::container::spawn_startup_interrupt_hook()
+    });
     let mut built: Vec<select::BuiltTarget> = Vec::new();
     for (spec, name) in &plan.targets {
         match rt.block_on(select::build_with(spec, name, &plan.endpoint, &ctx)) {
             Ok(b) => built.push(b),
             Err(source) => {
+                if let Some(h) = &startup_hook {
+                    h.abort();
+                }
                 for b in &built {
                     rt.block_on(b.shutdown());
                 }
@@ -514,6 +523,9 @@ pub fn run(plan: RunPlan<'_>) -> Result<(libtest_mimic::Conclusion, RunResults),
         }
     }
     let session = Arc::new(session);
+    if let Some(h) = startup_hook {
+        h.abort();
+    }
     let hook = plan.interrupt_cleanup.then(|| {
         let _guard = rt.enter();
         crate::target::cleanup::spawn_interrupt_cleanup(session.tracked())

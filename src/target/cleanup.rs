@@ -497,12 +497,15 @@ pub fn spawn_interrupt_cleanup(targets: Vec<Arc<Tracked>>) -> tokio::task::JoinH
                 eprintln!("clean-up skipped; `s3cors sweep` removes what this run left behind");
             }
         }
+        // The containers go last: the buckets above live in them. Not skippable: removing a
+        // container is one quick call per container.
+        super::container::report_removal(super::container::remove_this_process().await);
         std::process::exit(130);
     })
 }
 
 /// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn wait_for_signal() -> std::io::Result<()> {
+pub(crate) async fn wait_for_signal() -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

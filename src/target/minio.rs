@@ -1,4 +1,6 @@
-//! The `minio` and `minio-global` targets: community MinIO in a container (testcontainers).
+//! The `minio` and `minio-global` targets: community MinIO in a container, two presets of
+//! the generic container target ([`super::container`], [`super::presets`]) plus what only
+//! MinIO needs: its global-CORS mode.
 //!
 //! Three facts shape this module (see `docs/targets.md`):
 //!
@@ -10,22 +12,22 @@
 //!   it, and answers those cases' PutBucketCors itself (the configuration is already in force).
 //! - **Images are disappearing.** `minio/minio` is gone from Docker Hub and the testcontainers
 //!   module's hard-coded tag with it; `quay.io/minio/minio` still serves older releases. The
-//!   image is configurable ([`MinioOptions::from_env`], `S3CORS_MINIO_IMAGE`).
-//! - **Many machines have no Docker engine** (ours included: the client binary, no daemon).
-//!   Before touching testcontainers we ask the engine for `/_ping` with a short timeout
-//!   ([`probe_docker`]); when nothing answers, the target is *unavailable* with the reason and
-//!   every trial is skipped with it. Nothing else in the run is affected.
+//!   image is configurable ([`MinioOptions::from_env`], `S3CORS_MINIO_IMAGE`, or
+//!   `--target minio,image=NAME:TAG`).
+//! - **Many machines have no Docker engine.** Before touching testcontainers the container
+//!   target asks the engine for `/_ping` with a short timeout ([`probe_docker`]); when
+//!   nothing answers, the target is *unavailable* with the reason and every trial is skipped
+//!   with it. Nothing else in the run is affected.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use testcontainers_modules::minio::MinIO;
-use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt, runners::AsyncRunner};
-
-use super::client::{HttpConfig, HttpTarget};
+use super::container::{ContainerSpec, ContainerTarget};
+pub use super::docker::{docker_host, probe_docker};
+use super::presets::Preset;
 use super::{
-    CasePolicy, CaseSupport, S3Request, S3Response, Target, TargetInfo, TargetPolicy,
+    CasePolicy, CaseSupport, S3Request, S3Response, Target, TargetExt, TargetPolicy,
     TransportError, WireRequest,
 };
 use crate::case::{Action, Case};
@@ -36,8 +38,6 @@ use crate::cors::CorsRule;
 pub const DEFAULT_IMAGE: &str = "quay.io/minio/minio";
 /// Default tag: the last community release known to be served by quay.io.
 pub const DEFAULT_TAG: &str = "RELEASE.2025-09-07T16-13-09Z";
-/// The S3 API port inside the container.
-const API_PORT: u16 = 9000;
 /// MinIO's fixed method list for global CORS (`cmd/api-router.go`, minus OPTIONS/PATCH,
 /// which S3 rules cannot name).
 const GLOBAL_METHODS: [&str; 5] = ["DELETE", "GET", "HEAD", "POST", "PUT"];
@@ -108,7 +108,8 @@ impl MinioOptions {
             image,
             tag,
             root_user: var("MINIO_ROOT_USER").unwrap_or_else(|| "s3cors".to_string()),
-            root_password: var("MINIO_ROOT_PASSWORD").unwrap_or_else(random_password),
+            root_password: var("MINIO_ROOT_PASSWORD")
+                .unwrap_or_else(|| Preset::Minio.spec("minio").secret_key),
             cors_allow_origin: var("MINIO_API_CORS_ALLOW_ORIGIN"),
             docker_host: None,
             probe_timeout: Duration::from_secs(2),
@@ -119,123 +120,7 @@ impl MinioOptions {
 
 /// `name[:tag]` → (name, tag); a `:` inside a registry host (`host:5000/x`) is not a tag.
 pub fn split_image(spec: &str) -> (String, String) {
-    let slash = spec.rfind('/').map_or(0, |i| i + 1);
-    match spec[slash..].rfind(':') {
-        Some(i) => (
-            spec[..slash + i].to_string(),
-            spec[slash + i + 1..].to_string(),
-        ),
-        None => (spec.to_string(), DEFAULT_TAG.to_string()),
-    }
-}
-
-fn random_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::rng();
-    (0..32)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-// ---------------------------------------------------------------------------------------
-// Docker detection
-// ---------------------------------------------------------------------------------------
-
-/// The Docker endpoint testcontainers would use: `DOCKER_HOST` when set, else the first
-/// socket that exists among the usual places, else `unix:///var/run/docker.sock`.
-/// (`~/.testcontainers.properties` is not read; set `DOCKER_HOST` instead.)
-pub fn docker_host() -> String {
-    if let Ok(h) = std::env::var("DOCKER_HOST")
-        && !h.is_empty()
-    {
-        return h;
-    }
-    let mut candidates = vec!["/var/run/docker.sock".to_string()];
-    for (var, rel) in [
-        ("XDG_RUNTIME_DIR", ".docker/run/docker.sock"),
-        ("HOME", ".docker/run/docker.sock"),
-        ("HOME", ".docker/desktop/docker.sock"),
-    ] {
-        if let Ok(dir) = std::env::var(var) {
-            candidates.push(format!("{dir}/{rel}"));
-        }
-    }
-    candidates
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .map_or_else(
-            || "unix:///var/run/docker.sock".to_string(),
-            |p| format!("unix://{p}"),
-        )
-}
-
-/// Asks the engine at `host` for `/_ping`. `Err` is the reason a user reads:
-/// `no Docker engine answers at unix:///var/run/docker.sock: No such file or directory …`.
-pub async fn probe_docker(host: &str, timeout: Duration) -> Result<(), String> {
-    let fail = |why: String| format!("no Docker engine answers at {host}: {why}");
-    let ping = async {
-        if let Some(path) = host.strip_prefix("unix://") {
-            #[cfg(unix)]
-            {
-                let stream = tokio::net::UnixStream::connect(path)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                return ping_over(stream).await;
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = path;
-                return Err("unix sockets are not available on this platform".to_string());
-            }
-        }
-        if let Some(addr) = host
-            .strip_prefix("tcp://")
-            .or_else(|| host.strip_prefix("http://"))
-        {
-            let stream = tokio::net::TcpStream::connect(addr.trim_end_matches('/'))
-                .await
-                .map_err(|e| e.to_string())?;
-            if std::env::var_os("DOCKER_TLS_VERIFY").is_some() {
-                // TLS engine: a TCP connection is as far as a plain probe can go; testcontainers
-                // reports anything further.
-                return Ok(());
-            }
-            return ping_over(stream).await;
-        }
-        if host.starts_with("npipe://") || host.starts_with("https://") {
-            // Named pipes and TLS endpoints: leave the verdict to testcontainers itself.
-            return Ok(());
-        }
-        Err("unsupported DOCKER_HOST scheme".to_string())
-    };
-    match tokio::time::timeout(timeout, ping).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(why)) => Err(fail(why)),
-        Err(_) => Err(fail(format!("no answer within {timeout:?}"))),
-    }
-}
-
-async fn ping_over<S>(mut stream: S) -> Result<(), String>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    stream
-        .write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut buf = vec![0u8; 512];
-    let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
-    let head = String::from_utf8_lossy(&buf[..n]);
-    let status_line = head.lines().next().unwrap_or("").to_string();
-    if status_line.starts_with("HTTP/1.") && status_line.contains(" 200") {
-        Ok(())
-    } else if status_line.is_empty() {
-        Err("the socket closed without an answer".to_string())
-    } else {
-        Err(format!("/_ping answered `{status_line}`"))
-    }
+    super::container::split_image(spec, DEFAULT_TAG)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -370,123 +255,105 @@ pub fn choose_global_origins<'a>(cases: impl IntoIterator<Item = &'a Case>) -> O
 // The target
 // ---------------------------------------------------------------------------------------
 
-enum State {
-    /// No Docker engine (or another reason to skip every trial).
-    Unavailable(String),
-    /// Docker answered but the container did not come up: every request errors with this.
-    Failed(String),
-    Running {
-        http: Arc<dyn Target>,
-        endpoint: String,
-    },
-}
-
-/// A MinIO container and an S3 client for it. Stops (removes) the container when dropped.
+/// MinIO in a container, through the generic container target, with MinIO's global-CORS
+/// mode on top.
 pub struct MinioTarget {
     mode: MinioMode,
-    image: String,
-    tag: String,
     global: Option<GlobalCors>,
-    state: State,
-    container: Option<ContainerAsync<MinIO>>,
+    inner: Arc<ContainerTarget>,
 }
 
 impl MinioTarget {
+    /// The container spec for these options (the `minio` preset, adjusted).
+    pub fn spec(opts: &MinioOptions) -> ContainerSpec {
+        let preset = match opts.mode {
+            MinioMode::BucketCors => Preset::Minio,
+            MinioMode::GlobalCors => Preset::MinioGlobal,
+        };
+        let mut s = preset.spec(preset.name());
+        s.image = opts.image.clone();
+        s.tag = opts.tag.clone();
+        s.access_key = opts.root_user.clone();
+        s.secret_key = opts.root_password.clone();
+        s.env = vec![
+            ("MINIO_ROOT_USER".into(), opts.root_user.clone()),
+            ("MINIO_ROOT_PASSWORD".into(), opts.root_password.clone()),
+        ];
+        if let Some(origins) = &opts.cors_allow_origin {
+            s.env
+                .push(("MINIO_API_CORS_ALLOW_ORIGIN".into(), origins.clone()));
+        }
+        s.docker_host = opts.docker_host.clone();
+        s.probe_timeout = opts.probe_timeout;
+        s.startup_timeout = opts.startup_timeout;
+        s
+    }
+
     /// Probes Docker and starts MinIO. Never fails: without a Docker engine the target is
     /// [`Target::unavailable`] (trials skipped with the reason); when the container cannot
     /// start, every request ends as a transport error with the reason (trials end as errors).
-    ///
-    /// Must be called, and the target dropped, inside a tokio runtime (testcontainers removes
-    /// the container on drop with the current runtime).
     pub async fn start(opts: MinioOptions) -> MinioTarget {
-        let global = match opts.mode {
-            MinioMode::GlobalCors => opts
-                .cors_allow_origin
-                .as_deref()
-                .map(GlobalCors::from_env_value),
+        Self::start_spec(opts.mode, opts.cors_allow_origin.clone(), Self::spec(&opts)).await
+    }
+
+    /// Starts MinIO from a ready container spec (the `--target minio,…` options applied).
+    /// `cors_allow_origin` is the global list in [`MinioMode::GlobalCors`].
+    pub async fn start_spec(
+        mode: MinioMode,
+        cors_allow_origin: Option<String>,
+        mut spec: ContainerSpec,
+    ) -> MinioTarget {
+        let global = match mode {
+            MinioMode::GlobalCors => cors_allow_origin.as_deref().map(GlobalCors::from_env_value),
             MinioMode::BucketCors => None,
         };
-        let mut target = MinioTarget {
-            mode: opts.mode,
-            image: opts.image.clone(),
-            tag: opts.tag.clone(),
+        if mode == MinioMode::GlobalCors && global.is_none() {
+            let reason = "minio-global needs an allow-origin list: set MINIO_API_CORS_ALLOW_ORIGIN (or let the run command choose one from the cases)";
+            return MinioTarget {
+                mode,
+                global,
+                inner: Arc::new(ContainerTarget::unavailable_with(&spec, reason)),
+            };
+        }
+        if let Some(origins) = &cors_allow_origin
+            && !spec
+                .env
+                .iter()
+                .any(|(k, _)| k == "MINIO_API_CORS_ALLOW_ORIGIN")
+        {
+            spec.env
+                .push(("MINIO_API_CORS_ALLOW_ORIGIN".into(), origins.clone()));
+        }
+        MinioTarget {
+            mode,
             global,
-            state: State::Unavailable(String::new()),
-            container: None,
-        };
-        if opts.mode == MinioMode::GlobalCors && target.global.is_none() {
-            target.state = State::Unavailable(
-                "minio-global needs an allow-origin list: set MINIO_API_CORS_ALLOW_ORIGIN (or let the run command choose one from the cases)".into(),
-            );
-            return target;
+            inner: Arc::new(ContainerTarget::start(spec).await),
         }
-        let host = opts.docker_host.clone().unwrap_or_else(docker_host);
-        if let Err(reason) = probe_docker(&host, opts.probe_timeout).await {
-            target.state = State::Unavailable(reason);
-            return target;
-        }
-        let mut request = MinIO::default()
-            .with_name(opts.image.clone())
-            .with_tag(opts.tag.clone())
-            .with_env_var("MINIO_ROOT_USER", opts.root_user.clone())
-            .with_env_var("MINIO_ROOT_PASSWORD", opts.root_password.clone())
-            .with_startup_timeout(opts.startup_timeout);
-        if let Some(origins) = &opts.cors_allow_origin {
-            request = request.with_env_var("MINIO_API_CORS_ALLOW_ORIGIN", origins.clone());
-        }
-        let container = match request.start().await {
-            Ok(c) => c,
-            Err(e) => {
-                target.state = State::Failed(format!(
-                    "MinIO container {}:{} did not start ({e}); choose another image with S3CORS_MINIO_IMAGE=name:tag",
-                    opts.image, opts.tag
-                ));
-                return target;
-            }
-        };
-        let port = match container.get_host_port_ipv4(API_PORT).await {
-            Ok(p) => p,
-            Err(e) => {
-                target.state = State::Failed(format!("MinIO port {API_PORT} is not mapped: {e}"));
-                target.container = Some(container);
-                return target;
-            }
-        };
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let name = target.target_info().name;
-        let cfg = HttpConfig::new(
-            &name,
-            "minio",
-            &endpoint,
-            &opts.root_user,
-            &opts.root_password,
-            "us-east-1",
-        );
-        target.state = match HttpTarget::new(cfg) {
-            Ok(http) => State::Running {
-                http: Arc::new(http),
-                endpoint,
-            },
-            Err(e) => State::Failed(e.to_string()),
-        };
-        target.container = Some(container);
-        target
     }
 
     /// A target that skips every trial with `reason` (for callers that know up front).
     pub fn unavailable_with(mode: MinioMode, reason: impl Into<String>) -> MinioTarget {
+        let preset = match mode {
+            MinioMode::BucketCors => Preset::Minio,
+            MinioMode::GlobalCors => Preset::MinioGlobal,
+        };
         MinioTarget {
             mode,
-            image: DEFAULT_IMAGE.to_string(),
-            tag: DEFAULT_TAG.to_string(),
             global: None,
-            state: State::Unavailable(reason.into()),
-            container: None,
+            inner: Arc::new(ContainerTarget::unavailable_with(
+                &preset.spec(preset.name()),
+                reason,
+            )),
         }
     }
 
     pub fn mode(&self) -> MinioMode {
         self.mode
+    }
+
+    /// The container underneath (the run stops it at the end).
+    pub fn container(&self) -> Arc<ContainerTarget> {
+        self.inner.clone()
     }
 
     /// The per-case decision: global mode can only run cases whose CORS set-up matches the
@@ -502,26 +369,6 @@ impl MinioTarget {
                 None => CaseSupport::Supported,
             }
         }))
-    }
-
-    /// Facts for reports (part of the policy; also names the HTTP client).
-    fn target_info(&self) -> TargetInfo {
-        let (name, endpoint) = match (&self.mode, &self.state) {
-            (MinioMode::BucketCors, State::Running { endpoint, .. }) => {
-                ("minio", Some(endpoint.clone()))
-            }
-            (MinioMode::GlobalCors, State::Running { endpoint, .. }) => {
-                ("minio-global", Some(endpoint.clone()))
-            }
-            (MinioMode::BucketCors, _) => ("minio", None),
-            (MinioMode::GlobalCors, _) => ("minio-global", None),
-        };
-        TargetInfo {
-            name: name.to_string(),
-            kind: "minio".to_string(),
-            endpoint,
-            version: Some(format!("{}:{}", self.image, self.tag)),
-        }
     }
 
     /// Per-case verdict: `Some(reason)` when this target cannot express the case (global
@@ -595,36 +442,11 @@ fn rules_from_xml(body: &[u8]) -> Option<Vec<CorsRule>> {
     )
 }
 
-impl Drop for MinioTarget {
-    fn drop(&mut self) {
-        // testcontainers removes the container from its Drop, which needs a tokio runtime;
-        // outside one, lend it a small one rather than leaking the container.
-        if let Some(container) = self.container.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                drop(container);
-            } else if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                let _guard = rt.enter();
-                drop(container);
-            }
-        }
-    }
-}
-
 impl Target for MinioTarget {
     fn policy(&self) -> TargetPolicy {
         TargetPolicy {
-            info: self.target_info(),
-            unavailable: match &self.state {
-                State::Unavailable(reason) => Some(reason.clone()),
-                _ => None,
-            },
-            bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
-            region: None,
             cases: self.case_policy(),
-            notes: Vec::new(),
+            ..self.inner.policy()
         }
     }
 
@@ -635,26 +457,19 @@ impl Target for MinioTarget {
         Box<dyn std::future::Future<Output = Result<S3Response, TransportError>> + Send + 'a>,
     > {
         Box::pin(async move {
-            match &self.state {
-                State::Running { http, .. } => match self.global_put_cors(req) {
-                    Some(resp) => Ok(resp),
-                    None => http.send(req).await,
-                },
-                State::Failed(reason) | State::Unavailable(reason) => Err(TransportError::Other {
-                    url: "minio".to_string(),
-                    reason: reason.clone(),
-                }),
+            match self.global_put_cors(req) {
+                Some(resp)
+                    if self.inner.unavailable().is_none() && self.inner.failure().is_none() =>
+                {
+                    Ok(resp)
+                }
+                _ => self.inner.send(req).await,
             }
         })
     }
 
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
-        match &self.state {
-            State::Running { http, .. } => http.wire(req),
-            State::Failed(reason) | State::Unavailable(reason) => {
-                Err(TransportError::Build(reason.clone()))
-            }
-        }
+        self.inner.wire(req)
     }
 }
 

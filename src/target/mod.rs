@@ -15,9 +15,13 @@ pub mod select;
 
 pub mod aws;
 pub mod cleanup;
+pub mod container;
+pub mod docker;
 pub mod minio;
+pub mod presets;
 pub mod s3xml;
 pub mod sweep;
+pub mod sweep_containers;
 pub mod visibility;
 
 pub mod decorate;

@@ -3,8 +3,10 @@
 //! Parsing is separate from building: a typo in `--target` is a usage error found before
 //! anything starts, while building may start a server or a container and is async.
 
+use super::container::{ContainerSpec, ContainerTarget, Readiness, VersionProbe};
 use super::embedded::{EmbeddedError, EmbeddedTarget};
 use super::endpoint::{self, EndpointError, EndpointOptions};
+use super::presets::Preset;
 use super::{
     CasePolicy, S3Request, S3Response, Target, TargetExt, TargetInfo, TargetPolicy, TransportError,
     WireRequest,
@@ -12,6 +14,7 @@ use super::{
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A parsed `--target` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +29,37 @@ pub enum TargetSpec {
     MinioGlobal,
     /// Real Amazon S3.
     Aws,
+    /// A server in a container: `container=IMAGE[,OPTION=VALUE…]` or a preset
+    /// (`moto`, `s3rver`, `localstack`, `garage`, or `minio`/`minio-global` with options).
+    Container(ContainerChoice),
 }
+
+/// A container target as written on the command line (validated; applied when built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerChoice {
+    /// The preset, or `None` for `container=IMAGE`.
+    pub preset: Option<Preset>,
+    /// `container=IMAGE`'s image (presets take theirs from `image=` / the environment).
+    pub image: Option<String>,
+    /// `OPTION=VALUE` pairs in order (see [`CONTAINER_OPTIONS`]).
+    pub options: Vec<(String, String)>,
+}
+
+/// The options a container target takes after a comma: `moto,image=local/moto:5.2.5`.
+pub const CONTAINER_OPTIONS: [&str; 12] = [
+    "image",
+    "port",
+    "access-key",
+    "secret-key",
+    "region",
+    "env",
+    "cmd",
+    "ready-http",
+    "ready-status",
+    "ready-log",
+    "version-cmd",
+    "startup-timeout",
+];
 
 impl TargetSpec {
     /// The name trials and reports use.
@@ -37,36 +70,204 @@ impl TargetSpec {
             TargetSpec::Minio => "minio",
             TargetSpec::MinioGlobal => "minio-global",
             TargetSpec::Aws => "aws",
+            TargetSpec::Container(c) => c.preset.map_or("container", Preset::name),
         }
     }
 }
 
 /// A `--target` value that is not one of the known forms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown target `{0}`: expected embedded, endpoint=URL, minio, minio-global or aws, optionally named as NAME=TARGET (e.g. localstack=endpoint=http://127.0.0.1:4566)"
-)]
-pub struct BadTarget(pub String);
+pub enum BadTarget {
+    #[error(
+        "unknown target `{0}`: expected embedded, endpoint=URL, aws, container=IMAGE or a container preset (minio, minio-global, localstack, moto, s3rver, garage), optionally named as NAME=TARGET (e.g. localstack=endpoint=http://127.0.0.1:4566)"
+    )]
+    Unknown(String),
+    #[error("bad container target `{target}`: {detail}")]
+    Container { target: String, detail: String },
+}
 
-/// The target kinds' keywords; anything else before a `=` is a target name.
-const KINDS: [&str; 5] = ["embedded", "endpoint", "minio", "minio-global", "aws"];
+/// The target kinds' keywords; anything else before a `=` is a target name. The newer
+/// presets (`moto`, `s3rver`, …) are deliberately not here: `moto=endpoint=URL` names an
+/// endpoint target `moto` (as before the presets existed), and a preset never has a `=`
+/// before its first comma.
+const KINDS: [&str; 6] = [
+    "embedded",
+    "endpoint",
+    "minio",
+    "minio-global",
+    "aws",
+    "container",
+];
 
 /// Parses `embedded`, `endpoint=URL` (or bare `endpoint`), `minio`, `minio-global`
-/// (also `minio:global`), `aws`.
+/// (also `minio:global`), `aws`, `container=IMAGE[,OPTION=VALUE…]` and the container presets
+/// with or without options (`moto`, `s3rver,image=local/s3rver:3.7.1`).
 pub fn parse(s: &str) -> Result<TargetSpec, BadTarget> {
+    if let Some(spec) = parse_container(s)? {
+        return Ok(spec);
+    }
     match s.split_once('=') {
         Some(("endpoint", url)) if !url.is_empty() => {
             Ok(TargetSpec::Endpoint(Some(url.to_string())))
         }
-        Some(_) => Err(BadTarget(s.to_string())),
+        Some(_) => Err(BadTarget::Unknown(s.to_string())),
         None => match s {
             "embedded" => Ok(TargetSpec::Embedded),
             "endpoint" => Ok(TargetSpec::Endpoint(None)),
             "minio" => Ok(TargetSpec::Minio),
             "minio-global" | "minio:global" => Ok(TargetSpec::MinioGlobal),
             "aws" => Ok(TargetSpec::Aws),
-            _ => Err(BadTarget(s.to_string())),
+            _ => Err(BadTarget::Unknown(s.to_string())),
         },
+    }
+}
+
+/// `container=IMAGE[,…]`, `PRESET,…`, or a bare preset other than `minio`/`minio-global`
+/// (which stay their own [`TargetSpec`] variants when written without options). `Ok(None)`:
+/// not a container target.
+fn parse_container(s: &str) -> Result<Option<TargetSpec>, BadTarget> {
+    let (head, rest) = match s.split_once(',') {
+        Some((h, r)) => (h, Some(r)),
+        None => (s, None),
+    };
+    let bad = |detail: String| BadTarget::Container {
+        target: s.to_string(),
+        detail,
+    };
+    let (preset, image) = if let Some(image) = head.strip_prefix("container=") {
+        if image.is_empty() {
+            return Err(bad("no image after `container=`".into()));
+        }
+        (None, Some(image.to_string()))
+    } else if head == "container" {
+        return Err(bad("give the image: `container=IMAGE[:TAG]`".into()));
+    } else {
+        match Preset::from_name(head) {
+            Some(p) if rest.is_some() || !matches!(p, Preset::Minio | Preset::MinioGlobal) => {
+                (Some(p), None)
+            }
+            _ => return Ok(None),
+        }
+    };
+    let mut options = Vec::new();
+    for part in rest.unwrap_or("").split(',').filter(|p| !p.is_empty()) {
+        let Some((k, v)) = part.split_once('=') else {
+            return Err(bad(format!(
+                "`{part}` is not OPTION=VALUE (options: {})",
+                CONTAINER_OPTIONS.join(", ")
+            )));
+        };
+        if !CONTAINER_OPTIONS.contains(&k) {
+            return Err(bad(format!(
+                "unknown option `{k}` (options: {})",
+                CONTAINER_OPTIONS.join(", ")
+            )));
+        }
+        match k {
+            "port" | "ready-status" | "startup-timeout" if v.parse::<u16>().is_err() => {
+                return Err(bad(format!("`{k}={v}`: expected a number from 0 to 65535")));
+            }
+            "env" if !v.contains('=') => {
+                return Err(bad(format!("`env={v}`: expected env=NAME=VALUE")));
+            }
+            "image" if image.is_some() => {
+                return Err(bad("the image is already given after `container=`".into()));
+            }
+            _ if v.is_empty() && k != "env" => {
+                return Err(bad(format!("`{k}=` needs a value")));
+            }
+            _ => {}
+        }
+        options.push((k.to_string(), v.to_string()));
+    }
+    Ok(Some(TargetSpec::Container(ContainerChoice {
+        preset,
+        image,
+        options,
+    })))
+}
+
+impl ContainerChoice {
+    /// The container spec this choice stands for: the preset's (or [`ContainerSpec::new`]'s)
+    /// defaults, then `S3CORS_<PRESET>_IMAGE`, then the options. For `container=IMAGE`,
+    /// credentials not given as options come from `S3CORS_<NAME>_ACCESS_KEY_ID` /
+    /// `AWS_ACCESS_KEY_ID` (and the secret likewise), else `test`/`test`.
+    pub fn spec(
+        &self,
+        name: &str,
+        opts: &EndpointOptions,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> ContainerSpec {
+        let mut s = match self.preset {
+            Some(p) => {
+                let mut s = p.spec(name);
+                if let Some(img) = env(p.image_env()) {
+                    s.set_image(&img);
+                }
+                s
+            }
+            None => {
+                let mut s = ContainerSpec::new(name, "container", "", "latest", 9000);
+                s.set_image(self.image.as_deref().unwrap_or_default());
+                if let Some(k) = env("AWS_ACCESS_KEY_ID") {
+                    s.access_key = k;
+                }
+                if let Some(k) = env("AWS_SECRET_ACCESS_KEY") {
+                    s.secret_key = k;
+                }
+                s
+            }
+        };
+        s.name = name.to_string();
+        if let Some(a) = opts.addressing {
+            s.addressing = a;
+        }
+        s.virtual_domain = opts.virtual_domain.clone();
+        if let Some(t) = opts.timeout {
+            s.request_timeout = t;
+        }
+        let mut ready_path: Option<String> = None;
+        let mut ready_status: Option<u16> = None;
+        for (k, v) in &self.options {
+            match k.as_str() {
+                "image" => s.set_image(v),
+                "port" => s.port = v.parse().unwrap_or(s.port),
+                "access-key" => s.access_key = v.clone(),
+                "secret-key" => s.secret_key = v.clone(),
+                "region" => s.region = v.clone(),
+                "env" => {
+                    if let Some((ek, ev)) = v.split_once('=') {
+                        s.env.retain(|(k, _)| k != ek);
+                        s.env.push((ek.to_string(), ev.to_string()));
+                    }
+                }
+                "cmd" => s.cmd = Some(v.split_whitespace().map(str::to_string).collect()),
+                "ready-http" => ready_path = Some(v.clone()),
+                "ready-status" => ready_status = v.parse().ok(),
+                "ready-log" => s.readiness = Readiness::Log(v.clone()),
+                "version-cmd" => {
+                    s.version =
+                        VersionProbe::Exec(v.split_whitespace().map(str::to_string).collect())
+                }
+                "startup-timeout" => {
+                    if let Ok(n) = v.parse::<u64>() {
+                        s.startup_timeout = Duration::from_secs(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if ready_path.is_some() || ready_status.is_some() {
+            let path = ready_path.unwrap_or_else(|| match &s.readiness {
+                Readiness::Http { path, .. } => path.clone(),
+                _ => "/".to_string(),
+            });
+            s.readiness = Readiness::Http {
+                path,
+                status: ready_status,
+            };
+        }
+        s
     }
 }
 
@@ -75,17 +276,22 @@ pub fn parse(s: &str) -> Result<TargetSpec, BadTarget> {
 /// reports and the expectations file (`expectations/NAME.yaml`), and selects per-target
 /// credentials (`S3CORS_<NAME>_ACCESS_KEY_ID`, …; see [`target_env`]).
 pub fn parse_named(s: &str) -> Result<(TargetSpec, Option<String>), BadTarget> {
-    if let Some((name, rest)) = s.split_once('=')
+    let head = s.split(',').next().unwrap_or(s);
+    if let Some((name, _)) = head.split_once('=')
         && !KINDS.contains(&name)
     {
+        let rest = &s[name.len() + 1..];
         let valid = !name.is_empty()
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
-            return Err(BadTarget(s.to_string()));
+            return Err(BadTarget::Unknown(s.to_string()));
         }
-        let spec = parse(rest).map_err(|_| BadTarget(s.to_string()))?;
+        let spec = parse(rest).map_err(|e| match e {
+            BadTarget::Unknown(_) => BadTarget::Unknown(s.to_string()),
+            other => other,
+        })?;
         return Ok((spec, Some(name.to_string())));
     }
     parse(s).map(|spec| (spec, None))
@@ -123,18 +329,28 @@ pub enum BuildError {
     Endpoint(#[from] EndpointError),
 }
 
-/// A built target. The embedded one is kept typed so it can be shut down.
+/// A built target. The embedded server and containers are kept typed so they can be
+/// stopped.
 pub struct BuiltTarget {
     pub target: Arc<dyn Target>,
     embedded: Option<Arc<EmbeddedTarget>>,
+    container: Option<Arc<ContainerTarget>>,
 }
 
 impl BuiltTarget {
-    /// Stops what the target started (the embedded server). Idempotent.
+    /// Stops what the target started (the embedded server, the container). Idempotent.
     pub async fn shutdown(&self) {
         if let Some(e) = &self.embedded {
             e.shutdown().await;
         }
+        if let Some(c) = &self.container {
+            c.stop().await;
+        }
+    }
+
+    /// The container behind a container target (tests and reports look at it).
+    pub fn container(&self) -> Option<Arc<ContainerTarget>> {
+        self.container.clone()
     }
 }
 
@@ -156,12 +372,22 @@ pub async fn build_with(
     ctx: &BuildContext<'_>,
 ) -> Result<BuiltTarget, BuildError> {
     use super::minio::{MinioMode, MinioOptions, MinioTarget, choose_global_origins};
+    let run_label = ctx.run_id.as_ref().map(|r| r.as_str().to_string());
+    let minio_built = |m: MinioTarget| {
+        let container = m.container();
+        BuiltTarget {
+            target: Arc::new(m),
+            embedded: None,
+            container: Some(container),
+        }
+    };
     Ok(match spec {
         TargetSpec::Embedded => {
             let e = Arc::new(EmbeddedTarget::start(name).await?);
             BuiltTarget {
                 target: e.clone(),
                 embedded: Some(e),
+                container: None,
             }
         }
         TargetSpec::Endpoint(url) => {
@@ -170,22 +396,49 @@ pub async fn build_with(
             BuiltTarget {
                 target: Arc::new(t),
                 embedded: None,
+                container: None,
             }
         }
-        TargetSpec::Minio => BuiltTarget {
-            target: Arc::new(
-                MinioTarget::start(MinioOptions::from_env(MinioMode::BucketCors)).await,
-            ),
-            embedded: None,
-        },
+        TargetSpec::Minio => {
+            let o = MinioOptions::from_env(MinioMode::BucketCors);
+            let mut spec = MinioTarget::spec(&o);
+            spec.run_id = run_label.clone();
+            minio_built(MinioTarget::start_spec(MinioMode::BucketCors, None, spec).await)
+        }
         TargetSpec::MinioGlobal => {
             let mut o = MinioOptions::from_env(MinioMode::GlobalCors);
             if o.cors_allow_origin.is_none() {
                 o.cors_allow_origin = choose_global_origins(ctx.cases).map(|g| g.env_value());
             }
-            BuiltTarget {
-                target: Arc::new(MinioTarget::start(o).await),
-                embedded: None,
+            let mut spec = MinioTarget::spec(&o);
+            spec.run_id = run_label.clone();
+            minio_built(
+                MinioTarget::start_spec(MinioMode::GlobalCors, o.cors_allow_origin.clone(), spec)
+                    .await,
+            )
+        }
+        TargetSpec::Container(choice) => {
+            let env = target_env(name);
+            let mut spec = choice.spec(name, opts, &env);
+            spec.run_id = run_label.clone();
+            match choice.preset {
+                Some(Preset::Minio) => {
+                    minio_built(MinioTarget::start_spec(MinioMode::BucketCors, None, spec).await)
+                }
+                Some(Preset::MinioGlobal) => {
+                    let origins = MinioOptions::from_env(MinioMode::GlobalCors)
+                        .cors_allow_origin
+                        .or_else(|| choose_global_origins(ctx.cases).map(|g| g.env_value()));
+                    minio_built(MinioTarget::start_spec(MinioMode::GlobalCors, origins, spec).await)
+                }
+                _ => {
+                    let c = Arc::new(ContainerTarget::start(spec).await);
+                    BuiltTarget {
+                        target: c.clone(),
+                        embedded: None,
+                        container: Some(c),
+                    }
+                }
             }
         }
         TargetSpec::Aws => {
@@ -200,6 +453,7 @@ pub async fn build_with(
             BuiltTarget {
                 target: Arc::new(t),
                 embedded: None,
+                container: None,
             }
         }
     })
@@ -252,5 +506,116 @@ mod tests {
         assert_eq!(parse("aws"), Ok(TargetSpec::Aws));
         assert!(parse("mino").is_err());
         assert!(parse("aws=x").is_err());
+    }
+
+    fn choice(preset: Option<Preset>, image: Option<&str>, opts: &[(&str, &str)]) -> TargetSpec {
+        TargetSpec::Container(ContainerChoice {
+            preset,
+            image: image.map(str::to_string),
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn container_targets_and_presets_parse_with_options() {
+        assert_eq!(parse("moto"), Ok(choice(Some(Preset::Moto), None, &[])));
+        assert_eq!(
+            parse("container=local/moto:5.2.5,port=5000,env=A=b=c,cmd=moto_server -p 5000"),
+            Ok(choice(
+                None,
+                Some("local/moto:5.2.5"),
+                &[
+                    ("port", "5000"),
+                    ("env", "A=b=c"),
+                    ("cmd", "moto_server -p 5000")
+                ]
+            ))
+        );
+        // Plain minio keeps its variant; with options it is the container preset.
+        assert_eq!(parse("minio"), Ok(TargetSpec::Minio));
+        assert_eq!(
+            parse("minio,image=x:1"),
+            Ok(choice(Some(Preset::Minio), None, &[("image", "x:1")]))
+        );
+        for (bad, says) in [
+            ("container", "give the image"),
+            ("container=", "no image"),
+            ("moto,colour=red", "unknown option `colour`"),
+            ("moto,port=http", "expected a number"),
+            ("moto,env=NOEQUALS", "env=NAME=VALUE"),
+            ("container=a:1,image=b:2", "already given"),
+            ("moto,image", "not OPTION=VALUE"),
+        ] {
+            let e = parse(bad).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn names_work_with_presets_and_old_peer_names_stay_endpoint_names() {
+        assert_eq!(
+            parse_named("moto=endpoint=http://127.0.0.1:5000"),
+            Ok((
+                TargetSpec::Endpoint(Some("http://127.0.0.1:5000".into())),
+                Some("moto".into())
+            ))
+        );
+        assert_eq!(
+            parse_named("s3rver=endpoint=http://127.0.0.1:4568").map(|(_, n)| n),
+            Ok(Some("s3rver".into()))
+        );
+        assert_eq!(
+            parse_named("mine=moto,image=local/moto:5.2.5"),
+            Ok((
+                choice(Some(Preset::Moto), None, &[("image", "local/moto:5.2.5")]),
+                Some("mine".into())
+            ))
+        );
+        assert_eq!(
+            parse_named("moto,image=local/moto:5.2.5"),
+            Ok((
+                choice(Some(Preset::Moto), None, &[("image", "local/moto:5.2.5")]),
+                None
+            ))
+        );
+        assert_eq!(parse_named("container=img:1").map(|(_, n)| n), Ok(None));
+    }
+
+    #[test]
+    fn options_override_the_preset_and_the_environment_overrides_its_image() {
+        let env = |k: &str| (k == "S3CORS_MOTO_IMAGE").then(|| "local/moto:5.2.5".to_string());
+        let TargetSpec::Container(c) = parse("moto,ready-http=/health,ready-status=204").unwrap()
+        else {
+            panic!("a container choice")
+        };
+        let s = c.spec("moto", &EndpointOptions::default(), &env);
+        assert_eq!(s.image_ref(), "local/moto:5.2.5");
+        assert_eq!(
+            s.readiness,
+            Readiness::Http {
+                path: "/health".into(),
+                status: Some(204)
+            }
+        );
+        let Ok((TargetSpec::Container(c), Some(_))) = parse_named(
+            "x=container=img,port=7000,secret-key=s,ready-log=up,version-cmd=srv --version",
+        ) else {
+            panic!("a container choice")
+        };
+        let none = |_: &str| None;
+        let s = c.spec("x", &EndpointOptions::default(), &none);
+        assert_eq!((s.image_ref().as_str(), s.port), ("img:latest", 7000));
+        assert_eq!(
+            (s.access_key.as_str(), s.secret_key.as_str()),
+            ("test", "s")
+        );
+        assert_eq!(s.readiness, Readiness::Log("up".into()));
+        assert_eq!(
+            s.version,
+            VersionProbe::Exec(vec!["srv".into(), "--version".into()])
+        );
     }
 }

@@ -10,6 +10,7 @@ mod util;
 
 mod aws;
 mod bucket_hook;
+mod containers;
 mod cors_props;
 mod crosscheck;
 mod diff_cli;
