@@ -34,6 +34,10 @@ pub struct TargetRun {
     /// Why the whole target could not run, if it could not.
     pub unavailable: Option<String>,
     pub cases: Vec<CaseResult>,
+    /// What the target reported about the run itself (e.g. the `aws` target's visibility
+    /// waits; see [`crate::target::Target::notes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The outcome of one case against one target.

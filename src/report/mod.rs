@@ -226,6 +226,7 @@ pub fn target_notes(t: &TargetRun) -> Vec<String> {
             notes.push(format!("no {name}: {why}"));
         }
     }
+    notes.extend(t.notes.iter().cloned());
     notes
 }
 

@@ -4,6 +4,11 @@
 //! into a conformance failure), the steps being judged never are, and teardown always runs,
 //! whatever happened before, because a leftover bucket is the one failure that outlives the
 //! run.
+//!
+//! A judged step answered `503 SlowDown` (the target throttled us) is a harness error, not a
+//! CORS difference, on every target: the answer says nothing about CORS. The step is not
+//! retried in place (the case's state may have moved on); the runner may instead re-run the
+//! whole case from a fresh bucket (see [`throttled`] and `Session::run_one`).
 
 use super::compare;
 use super::pool::{self, BucketPool, BucketState, PooledBucket};
@@ -27,6 +32,22 @@ pub struct CaseRun {
     pub steps: Vec<StepResult>,
     /// Teardown problem, if any (reported, but does not change the verdict).
     pub teardown: Option<String>,
+}
+
+/// Whether a response is S3's throttling answer (`503 SlowDown`).
+pub fn is_slow_down(resp: &S3Response) -> bool {
+    resp.status == 503 && cleanup::error_code(resp).as_deref() == Some("SlowDown")
+}
+
+/// Whether a case run ended because a judged step was throttled (and nothing else went
+/// wrong first): the one error a fresh re-run of the case can cure.
+pub fn throttled(run: &CaseRun) -> bool {
+    matches!(run.decision, Decision::Errored { step: Some(_), .. })
+        && run
+            .steps
+            .last()
+            .and_then(|s| s.response.as_ref())
+            .is_some_and(is_slow_down)
 }
 
 /// Renders rules as a `CORSConfiguration` body.
@@ -247,10 +268,7 @@ enum SetupStop {
 }
 
 fn describe(op: &str, resp: &S3Response) -> String {
-    match cleanup::error_code(resp) {
-        Some(code) => format!("{op} answered {} {code}", resp.status),
-        None => format!("{op} answered {}", resp.status),
-    }
+    format!("{op} answered {}", cleanup::error_summary(resp))
 }
 
 async fn setup_call(target: &dyn Target, op: &str, req: &S3Request) -> Result<(), SetupStop> {
@@ -643,6 +661,19 @@ async fn run_steps(
                 };
             }
         };
+        if is_slow_down(&resp) && step.expect.status != 503 {
+            result.response = Some(resp);
+            out.push(result);
+            return Decision::Errored {
+                reason: format!(
+                    "step {} ({label}) at {}:{}: the target answered 503 SlowDown (it throttled the request). That says nothing about CORS, so it is a harness error, not a difference; a judged request is never retried",
+                    i + 1,
+                    case.file,
+                    step.line
+                ),
+                step: Some((i, step.line)),
+            };
+        }
         let rendered = compare::render(&step.expect, &resp, bucket);
         result.expected = Some(ExpectedResponse {
             status: step.expect.status,

@@ -3,6 +3,8 @@
 //! A missing capability must end the cases that need it as *unsupported*, never as
 //! failures: a store that does not implement PutBucketCors is not "wrong" about CORS, it
 //! simply cannot be measured. The probe works on its own scratch bucket and removes it.
+//! Every probe request is set-up, so each is retried on throttling and 5xx like the others
+//! (a single 503 SlowDown must not mark a capability missing for the whole run).
 
 use super::exec::{create_bucket_request, put_cors_request};
 use crate::case::model::Checksum;
@@ -30,8 +32,8 @@ pub async fn probe(
         .map_err(|e| format!("capability probe: CreateBucket: {e}"))?;
     if created.status >= 300 {
         return Err(format!(
-            "capability probe: {}",
-            answered("CreateBucket", &created)
+            "capability probe: CreateBucket answered {}",
+            cleanup::error_summary(&created)
         ));
     }
     let caps = probe_in(target, bucket, &policy).await;
@@ -58,7 +60,7 @@ async fn probe_in(target: &dyn Target, bucket: &str, policy: &RetryPolicy) -> Ca
     caps.public_acl = match cleanup::retry_setup(target, &put, policy).await {
         Ok(r) if r.status < 300 => {
             let get = S3Request::new("GET", Some(bucket), Some(key), Auth::Anonymous);
-            match target.send(&get).await {
+            match cleanup::retry_setup(target, &get, policy).await {
                 Ok(r) if r.status == 200 => None,
                 Ok(r) => Some(format!(
                     "an object put with x-amz-acl: public-read is not readable anonymously ({})",
@@ -73,7 +75,7 @@ async fn probe_in(target: &dyn Target, bucket: &str, policy: &RetryPolicy) -> Ca
 
     let mut get = S3Request::new("HEAD", Some(bucket), Some(key), Auth::Signed);
     get.addressing = Some(Addressing::Virtual);
-    caps.virtual_hosted = match target.send(&get).await {
+    caps.virtual_hosted = match cleanup::retry_setup(target, &get, policy).await {
         Ok(r) if r.status == 200 => None,
         Ok(r) => Some(format!(
             "virtual-hosted HeadObject answered {} (the object exists path-style)",
@@ -89,7 +91,7 @@ async fn probe_in(target: &dyn Target, bucket: &str, policy: &RetryPolicy) -> Ca
         if let Ok(r) = cleanup::retry_setup(target, &put, policy).await
             && r.status < 300
         {
-            caps.virtual_hosted = match target.send(&get).await {
+            caps.virtual_hosted = match cleanup::retry_setup(target, &get, policy).await {
                 Ok(r) if r.status == 200 => None,
                 Ok(r) => Some(format!("virtual-hosted HeadObject answered {}", r.status)),
                 Err(e) => Some(format!("virtual-hosted request failed: {e}")),

@@ -4,7 +4,8 @@
 //! Each connection runs in its own task, so a panic anywhere in a connection (the request
 //! handler also catches its own, see [`super::service`]) ends that connection only; the
 //! accept loop never sees it. Accept errors (e.g. out of file descriptors) are retried after a
-//! short pause instead of ending the server.
+//! short pause instead of ending the server. With TLS (the AWS-like mode) each connection's
+//! handshake runs in its own task too, bounded by the header-read timeout.
 
 use super::Shared;
 use super::service;
@@ -34,7 +35,19 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection(stream, shared.clone(), for_connections.clone()));
+                    let (shared, stop) = (shared.clone(), for_connections.clone());
+                    match shared.tls.clone() {
+                        None => connections.spawn(connection(stream, shared, stop)),
+                        Some(tls) => connections.spawn(async move {
+                            // The handshake gets the same bound as a request head.
+                            let limit = shared.cfg.header_read_timeout;
+                            if let Ok(Ok(stream)) =
+                                tokio::time::timeout(limit, tls.accept(stream)).await
+                            {
+                                connection(stream, shared, stop).await;
+                            }
+                        }),
+                    };
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             },
@@ -50,11 +63,10 @@ pub(crate) async fn serve(
 }
 
 /// Serves one connection until it closes or shutdown is requested.
-async fn connection(
-    stream: tokio::net::TcpStream,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn connection<S>(stream: S, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())

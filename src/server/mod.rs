@@ -33,6 +33,7 @@
 pub mod acl;
 pub mod auth;
 pub mod formdata;
+pub mod awslike;
 mod listener;
 pub mod multipart;
 pub mod ops;
@@ -41,6 +42,7 @@ pub mod response;
 pub mod routing;
 mod service;
 pub mod store;
+pub mod tls;
 pub mod xml;
 
 use std::net::SocketAddr;
@@ -74,6 +76,9 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// How long a client may take to send the request body (S3's 400 `RequestTimeout`).
     pub body_read_timeout: Duration,
+    /// The AWS-like mode (regional names, accounts, delays, throttling, TLS); `None` for the
+    /// plain reference server. See [`awslike`].
+    pub aws: Option<awslike::AwsLikeConfig>,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +93,7 @@ impl Default for ServerConfig {
             domains: vec!["localhost".to_string(), "s3.localhost".to_string()],
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(60),
+            aws: None,
         }
     }
 }
@@ -99,6 +105,10 @@ pub(crate) struct Shared {
     /// Response extensions that make hyper write AWS's header-name spelling
     /// (see [`response::header_case_template`]); `None` if it could not be built.
     pub(crate) header_case: Option<http::Extensions>,
+    /// The AWS-like mode's state, when it is on.
+    pub(crate) aws: Option<awslike::AwsLike>,
+    /// The TLS acceptor, when the server speaks HTTPS.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Binds `cfg.listen` and starts serving in the background on the current tokio runtime.
@@ -106,15 +116,34 @@ pub async fn start(cfg: ServerConfig) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let header_case = response::header_case_template().await;
+    let mut tls = None;
+    let mut ca_pem = None;
+    if let Some(a) = cfg.aws.as_ref().filter(|a| a.ca_file.is_some()) {
+        let t = tls::generate(&cfg.region).map_err(std::io::Error::other)?;
+        if let Some(path) = &a.ca_file {
+            tls::write_ca(path, &t.ca_pem).map_err(std::io::Error::other)?;
+        }
+        ca_pem = Some(t.ca_pem);
+        tls = Some(t.acceptor);
+    }
+    let aws = cfg
+        .aws
+        .clone()
+        .map(|a| awslike::AwsLike::new(a, &cfg.access_key, &cfg.region));
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let shared = Arc::new(Shared {
         cfg,
         store: store::Store::default(),
         header_case,
+        aws,
+        tls,
     });
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(listener::serve(listener, shared, rx));
     Ok(RunningServer {
         addr,
+        scheme,
+        ca_pem,
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -124,6 +153,8 @@ pub async fn start(cfg: ServerConfig) -> std::io::Result<RunningServer> {
 #[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
+    scheme: &'static str,
+    ca_pem: Option<String>,
     shutdown: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
 }
@@ -134,9 +165,14 @@ impl RunningServer {
         self.addr
     }
 
-    /// `http://IP:PORT`, ready for an SDK's endpoint URL.
+    /// `http://IP:PORT` (`https://` with TLS), ready for an SDK's endpoint URL.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// The generated CA certificate (PEM) when the server speaks HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Stops accepting, lets in-flight requests finish (up to a few seconds), then returns.

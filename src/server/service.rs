@@ -8,7 +8,9 @@
 //! PutBucketCors response carries the CORS headers of the configuration the request found.
 
 use super::Shared;
+use super::acl::Principal;
 use super::auth::{self, Credentials, SignedRequest};
+use super::awslike::{self, View};
 use super::ops::{self, Ctx};
 use super::response::{self, Ids, Reply, RespBody};
 use super::routing::{self, Route};
@@ -20,6 +22,7 @@ use http::request::Parts;
 use http::{Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -41,6 +44,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     let ids = Ids::fresh();
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
+    if let Some(aws) = &shared.aws
+        && aws.throttled()
+    {
+        let reply = Reply::error(&awslike::slow_down(), &ids.request_id, &ids.host_id);
+        return response::render(reply, &ids, None, head, shared.header_case.as_ref());
+    }
     let body = if parts.method == Method::OPTIONS {
         // A preflight's body is ignored (§3.3); hyper discards it.
         BodyRead::Complete(Bytes::new())
@@ -85,12 +94,9 @@ fn refused_from_head(shared: &Shared, parts: &Parts) -> bool {
     if !has_body {
         return false;
     }
-    let cfg = &shared.cfg;
-    let creds = Credentials {
-        access_key: &cfg.access_key,
-        secret_key: &cfg.secret_key,
-        region: &cfg.region,
-    };
+    let host = header_lossy(parts, "host").or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let region = request_region(shared, host.as_deref());
+    let creds = credentials(shared, parts, &region);
     let signed = SignedRequest {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
@@ -99,14 +105,12 @@ fn refused_from_head(shared: &Shared, parts: &Parts) -> bool {
     };
     match auth::authenticate(creds, signed, SystemTime::now()) {
         Err(_) => true,
-        Ok(v) if v.principal == super::acl::Principal::Anonymous => {
-            let host = header_lossy(parts, "host")
-                .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+        Ok(v) if v.principal == Principal::Anonymous => {
             let Ok(route) = routing::route(
                 host.as_deref(),
                 parts.uri.path(),
                 parts.uri.query(),
-                &cfg.domains,
+                &domains(shared, host.as_deref()),
             ) else {
                 return true;
             };
@@ -124,6 +128,52 @@ fn refused_from_head(shared: &Shared, parts: &Parts) -> bool {
             }
         }
         Ok(_) => false,
+    }
+}
+
+/// The region a request is sent to: the server's, or in the AWS-like mode the one its
+/// `Host` names.
+fn request_region(shared: &Shared, host: Option<&str>) -> String {
+    match &shared.aws {
+        Some(aws) => aws.region_for(host),
+        None => shared.cfg.region.clone(),
+    }
+}
+
+/// Virtual-hosting domains for this request: the configured ones, plus in the AWS-like mode
+/// the regional S3 name its `Host` is under.
+fn domains<'a>(shared: &'a Shared, host: Option<&str>) -> Cow<'a, [String]> {
+    match (&shared.aws, host.and_then(awslike::region_of_host)) {
+        (Some(_), Some((_, domain))) => {
+            let mut all = shared.cfg.domains.clone();
+            all.push(domain);
+            Cow::Owned(all)
+        }
+        _ => Cow::Borrowed(&shared.cfg.domains),
+    }
+}
+
+/// The key pair a request is checked against: the server's own, or in the AWS-like mode the
+/// account whose access key the request names.
+fn credentials<'a>(shared: &'a Shared, parts: &Parts, region: &'a str) -> Credentials<'a> {
+    let own = Credentials {
+        access_key: &shared.cfg.access_key,
+        secret_key: &shared.cfg.secret_key,
+        region,
+    };
+    let Some(aws) = &shared.aws else {
+        return own;
+    };
+    let Some(key) = awslike::access_key_of(&parts.headers, parts.uri.query()) else {
+        return own;
+    };
+    match aws.cfg.accounts.iter().find(|(k, _)| *k == key) {
+        Some((k, s)) => Credentials {
+            access_key: k,
+            secret_key: s,
+            region,
+        },
+        None => own,
     }
 }
 
@@ -175,15 +225,25 @@ fn process(
 ) -> (Reply, Option<CorsHeaders>) {
     let error = |e: &S3Error| Reply::error(e, &ids.request_id, &ids.host_id);
     let host = header_lossy(parts, "host").or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let region = request_region(shared, host.as_deref());
     let route = match routing::route(
         host.as_deref(),
         parts.uri.path(),
         parts.uri.query(),
-        &shared.cfg.domains,
+        &domains(shared, host.as_deref()),
     ) {
         Ok(r) => r,
         Err(e) => return (error(&e), None),
     };
+    if let Some(aws) = &shared.aws {
+        let exists = route
+            .bucket
+            .as_deref()
+            .is_some_and(|b| shared.store.lock().contains_key(b));
+        if let Some(redirect) = aws.redirect(&route, exists, &parts.method, &region, ids) {
+            return (redirect, None);
+        }
+    }
     let origin = header_lossy(parts, "origin");
     let acrm = header_lossy(parts, "access-control-request-method");
     let acrh = header_lossy(parts, "access-control-request-headers");
@@ -199,7 +259,13 @@ fn process(
         },
     };
     // `None` for the service endpoint; otherwise the bucket's CORS state before the operation.
-    let snapshot = route.bucket.as_deref().map(|b| shared.store.cors_of(b));
+    let snapshot = route.bucket.as_deref().map(|b| {
+        let state = shared.store.cors_of(b);
+        match (&shared.aws, state) {
+            (Some(aws), Some(current)) => Some(aws.view(b, current, View::Evaluation)),
+            (_, state) => state,
+        }
+    });
 
     if parts.method == Method::OPTIONS {
         // The service endpoint has no bucket: answered like a missing bucket (400 without
@@ -216,7 +282,7 @@ fn process(
     }
 
     let skipped = matches!(body, BodyRead::Skipped);
-    let mut reply = match run(shared, parts, &route, body) {
+    let mut reply = match run(shared, parts, &route, body, &region) {
         Ok(r) => r,
         Err(e) => error(&e),
     };
@@ -232,7 +298,13 @@ fn process(
     (reply, cors)
 }
 
-fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<Reply, S3Error> {
+fn run(
+    shared: &Shared,
+    parts: &Parts,
+    route: &Route,
+    body: BodyRead,
+    region: &str,
+) -> Result<Reply, S3Error> {
     let cfg = &shared.cfg;
     let body = match body {
         BodyRead::Complete(b) => b,
@@ -260,11 +332,7 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
     if super::post_object::is_form_post(&parts.method, route) {
         return super::post_object::handle(shared, &parts.headers, route, body);
     }
-    let creds = Credentials {
-        access_key: &cfg.access_key,
-        secret_key: &cfg.secret_key,
-        region: &cfg.region,
-    };
+    let creds = credentials(shared, parts, region);
     let signed = SignedRequest {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
@@ -273,17 +341,59 @@ fn run(shared: &Shared, parts: &Parts, route: &Route, body: BodyRead) -> Result<
     };
     let verified = auth::authenticate(creds, signed, SystemTime::now())?;
     let (body, trailers) = auth::check_payload(&verified.payload, body)?;
+    let mut principal = verified.principal;
+    let aws = shared
+        .aws
+        .as_ref()
+        .filter(|_| principal == Principal::Owner);
+    if let Some(aws) = aws {
+        if let Some(answer) = aws.intercept(
+            &shared.store,
+            route,
+            &parts.method,
+            &parts.headers,
+            creds.access_key,
+            &body,
+        ) {
+            return answer;
+        }
+        // Another account's bucket: only what its ACL grants everyone.
+        if let Some(b) = route.bucket.as_deref()
+            && shared.store.lock().contains_key(b)
+            && !aws.owns(b, creds.access_key)
+        {
+            principal = Principal::Anonymous;
+        }
+    }
     let ctx = Ctx {
         store: &shared.store,
-        region: &cfg.region,
-        principal: verified.principal,
+        region,
+        principal,
         method: &parts.method,
         route,
         headers: &parts.headers,
         trailers: &trailers,
         max_upload_bytes: cfg.max_upload_bytes,
     };
-    ops::dispatch(&ctx, body)
+    let result = ops::dispatch(&ctx, body);
+    if let (Some(aws), Ok(reply)) = (aws, &result)
+        && principal == Principal::Owner
+    {
+        let current = route
+            .bucket
+            .as_deref()
+            .and_then(|b| shared.store.cors_of(b))
+            .flatten();
+        aws.after(
+            route,
+            &parts.method,
+            reply.status,
+            creds.access_key,
+            region,
+            current,
+        );
+    }
+    result
 }
 
 /// S3's answer to a body over the bound: `EntityTooLarge` for object uploads,

@@ -38,11 +38,20 @@ fn owner() -> String {
 
 /// ListBuckets.
 pub fn list_buckets(buckets: &[(String, SystemTime)], region: &str) -> String {
+    let with_region: Vec<(String, SystemTime, String)> = buckets
+        .iter()
+        .map(|(n, t)| (n.clone(), *t, region.to_string()))
+        .collect();
+    list_buckets_in(&with_region)
+}
+
+/// ListBuckets where each bucket names its own region (the AWS-like mode).
+pub fn list_buckets_in(buckets: &[(String, SystemTime, String)]) -> String {
     let mut s = format!(
         "{DECL}<ListAllMyBucketsResult xmlns=\"{NS}\">{}<Buckets>",
         owner()
     );
-    for (name, created) in buckets {
+    for (name, created, region) in buckets {
         let _ = write!(
             s,
             "<Bucket><Name>{}</Name><CreationDate>{}</CreationDate><BucketRegion>{}</BucketRegion></Bucket>",

@@ -7,15 +7,27 @@
 //! - **Own buckets only.** CreateBucket is refused unless the name has s3cors's shape
 //!   ([`BucketName`]), and every bucket it creates is tagged `s3cors=run-<run id>` right away,
 //!   so `s3cors sweep` can prove a bucket is ours before deleting it.
-//! - **Read-after-write.** S3 applies a new CORS configuration with a delay, so after a
-//!   successful PutBucketCors (or DeleteBucketCors) [`AwsTarget::send`] polls GetBucketCors,
-//!   bounded, until the change is visible, before handing the response back. The response is
-//!   returned unchanged; only its timing moves. No runner cooperation is needed.
-//! - Virtual-hosted addressing at `https://s3.<region>.amazonaws.com` by default, over rustls
-//!   with ring (no C toolchain needed).
+//! - **Read-after-write.** S3 applies a new CORS configuration with a delay, and GetBucketCors
+//!   may show it before preflights do. So after a successful PutBucketCors (or
+//!   DeleteBucketCors) [`AwsTarget::send`] polls, bounded, first GetBucketCors until it shows
+//!   the change, then a canary preflight until it is answered as the reference model says the
+//!   new configuration answers it ([`super::visibility`]), before handing the response back.
+//!   The response is returned unchanged; only its timing moves. The time spent is reported
+//!   with the run ([`TargetPolicy::notes`]). No runner cooperation is needed.
+//! - Set-up calls (CreateBucket's tagging, the polls) back off on `503 SlowDown`; the
+//!   request being judged is sent once.
+//! - Virtual-hosted addressing at `https://<bucket>.s3.<region>.amazonaws.com` by default,
+//!   over rustls with ring (no C toolchain needed).
+//! - For the AWS-like mode of `s3cors serve` (and any other stand-in): `S3CORS_AWS_ENDPOINT`
+//!   overrides the endpoint, `S3CORS_AWS_CA_FILE` trusts a CA file instead of the platform's
+//!   roots, `S3CORS_AWS_CONNECT_TO=IP` connects the endpoint's name and every bucket name
+//!   under it to that address (see `docs/aws.md`).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::cors::CorsConfiguration;
 
 use super::cleanup::{self, BucketName, RetryPolicy, RunId, TAG_KEY, error_code};
 use super::client::{HttpConfig, HttpTarget};
@@ -28,6 +40,14 @@ use super::{
 /// The environment variable that confirms real-AWS runs (value `yes`).
 pub const CONFIRM_ENV: &str = "S3CORS_AWS_CONFIRM";
 
+/// `S3CORS_AWS_ENDPOINT`: the endpoint URL instead of `https://s3.<region>.amazonaws.com`.
+pub const ENDPOINT_ENV: &str = "S3CORS_AWS_ENDPOINT";
+/// `S3CORS_AWS_CA_FILE`: PEM file of the only CA certificates to trust.
+pub const CA_FILE_ENV: &str = "S3CORS_AWS_CA_FILE";
+/// `S3CORS_AWS_CONNECT_TO`: IP address the endpoint's host name and every name under it
+/// connect to (no DNS).
+pub const CONNECT_TO_ENV: &str = "S3CORS_AWS_CONNECT_TO";
+
 /// How many times, and how patiently, to look for a new CORS configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VisibilityPolicy {
@@ -37,10 +57,11 @@ pub struct VisibilityPolicy {
 }
 
 impl Default for VisibilityPolicy {
-    /// 20 polls, 100 ms doubling up to 1 s: at most about 17 s.
+    /// 40 polls, 100 ms doubling up to 1 s: at most about 37 s per stage (GetBucketCors, then
+    /// the canary preflight).
     fn default() -> Self {
         VisibilityPolicy {
-            polls: 20,
+            polls: 40,
             first_wait: Duration::from_millis(100),
             max_wait: Duration::from_secs(1),
         }
@@ -55,6 +76,36 @@ pub struct AwsTarget {
     http: Option<Arc<HttpTarget>>,
     unavailable: Option<String>,
     visibility: VisibilityPolicy,
+    waits: WaitStats,
+}
+
+/// How long configuration changes took to reach preflights, for the run's notes.
+#[derive(Debug, Default)]
+struct WaitStats {
+    changes: AtomicU64,
+    total_ms: AtomicU64,
+    max_ms: AtomicU64,
+}
+
+impl WaitStats {
+    fn record(&self, took: Duration) {
+        let ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+        self.changes.fetch_add(1, Ordering::Relaxed);
+        self.total_ms.fetch_add(ms, Ordering::Relaxed);
+        self.max_ms.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    fn note(&self) -> Option<String> {
+        let n = self.changes.load(Ordering::Relaxed);
+        (n > 0).then(|| {
+            let total = self.total_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+            let max = self.max_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+            format!(
+                "waited {total:.1} s in all for {n} CORS configuration changes to reach GetBucketCors and preflights (longest {max:.1} s, mean {:.2} s)",
+                total / n as f64
+            )
+        })
+    }
 }
 
 /// What an `aws` run will create, for the consent message and the run's banner.
@@ -63,7 +114,7 @@ pub fn plan(run: &RunId, region: &str) -> String {
         "the aws target creates real S3 buckets in region {region}: one per case, named {}, {}, …, \
          tagged {TAG_KEY}={}, each holding the case's few small objects, and deletes them when the \
          run ends (also on Ctrl-C; `s3cors sweep --target aws` removes leftovers). Cost: S3 request \
-         charges only (a few hundred requests per run; cents).",
+         charges only (roughly 25 requests per case; under $0.10 per run, see docs/aws.md).",
         run.bucket_name(1),
         run.bucket_name(2),
         run.tag_value()
@@ -87,8 +138,8 @@ impl AwsTarget {
         let region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".to_string());
-        let endpoint = env("S3CORS_AWS_ENDPOINT")
-            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        let endpoint =
+            env(ENDPOINT_ENV).unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
         let mut target = AwsTarget {
             run: run.clone(),
             region: region.clone(),
@@ -96,6 +147,7 @@ impl AwsTarget {
             http: None,
             unavailable: None,
             visibility: VisibilityPolicy::default(),
+            waits: WaitStats::default(),
         };
         let confirmed =
             confirmed || env(CONFIRM_ENV).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
@@ -131,7 +183,23 @@ impl AwsTarget {
         let mut cfg = HttpConfig::new("aws", "aws", endpoint, &access, &secret, region);
         cfg.session_token = env("AWS_SESSION_TOKEN");
         cfg.addressing = Addressing::Virtual;
-        HttpTarget::new(cfg).map_err(|e| e.to_string())
+        cfg.virtual_in_url = true;
+        if let Some(path) = env(CA_FILE_ENV) {
+            let pem = std::fs::read(&path)
+                .map_err(|e| format!("cannot read the CA file {path} ({CA_FILE_ENV}): {e}"))?;
+            cfg.ca_pem = Some(pem);
+        }
+        if let Some(ip) = env(CONNECT_TO_ENV) {
+            let ip: std::net::IpAddr = ip.trim().parse().map_err(|_| {
+                format!("{CONNECT_TO_ENV}=`{ip}` is not an IP address (e.g. 127.0.0.1)")
+            })?;
+            let host = url::Url::parse(endpoint)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .ok_or_else(|| format!("{ENDPOINT_ENV}=`{endpoint}` has no host name"))?;
+            cfg.connect_to = Some((host, ip));
+        }
+        HttpTarget::new(cfg).map_err(|e| format!("{e} (endpoint {endpoint})"))
     }
 
     pub fn region_name(&self) -> &str {
@@ -168,7 +236,14 @@ impl AwsTarget {
         }
         let tagging = tagging_request(bucket, &name.run);
         match cleanup::retry_setup(http, &tagging, &RetryPolicy::default()).await {
-            Ok(t) if t.status < 300 => Ok(resp),
+            Ok(t) if t.status < 300 => {
+                // Best effort: where the account forbids it, the capability probe finds
+                // public ACLs refused and the cases needing them end as unsupported.
+                for req in allow_acls_requests(bucket) {
+                    let _ = cleanup::retry_setup(http, &req, &RetryPolicy::default()).await;
+                }
+                Ok(resp)
+            }
             Ok(t) => Err(TransportError::Other {
                 url: format!("{}/{bucket}?tagging", self.endpoint),
                 reason: format!(
@@ -189,6 +264,77 @@ impl AwsTarget {
         let mut req = S3Request::new("GET", Some(bucket), None, Auth::Signed);
         req.query.push(("cors".into(), None));
         cleanup::retry_setup(http, &req, &RetryPolicy::default()).await
+    }
+
+    /// After a successful change from `before` to `after`: GetBucketCors first, then a
+    /// canary preflight ([`super::visibility`]) until both reflect it. Records the time spent.
+    async fn wait_visible(
+        &self,
+        http: &HttpTarget,
+        bucket: &str,
+        what: &str,
+        before: Option<&CorsConfiguration>,
+        after: Option<&CorsConfiguration>,
+        api_visible: impl Fn(&S3Response) -> bool,
+    ) -> Result<(), TransportError> {
+        let started = Instant::now();
+        self.wait_until(http, bucket, what, api_visible).await?;
+        if let Some(canary) = super::visibility::canary(before, after) {
+            let mut req = S3Request::new(
+                "OPTIONS",
+                Some(bucket),
+                Some(super::visibility::CANARY_KEY),
+                Auth::Anonymous,
+            );
+            req.headers.push(("Origin".into(), canary.origin.clone()));
+            req.headers.push((
+                "Access-Control-Request-Method".into(),
+                canary.method.clone(),
+            ));
+            let mut wait = self.visibility.first_wait;
+            let mut last = String::from("nothing");
+            let mut seen = false;
+            for _ in 0..self.visibility.polls {
+                // A throttled or failed canary is only "not yet".
+                match http.send(&req).await {
+                    Ok(resp) if super::visibility::answered(&canary, &resp) => {
+                        seen = true;
+                        break;
+                    }
+                    Ok(resp) => {
+                        last = format!(
+                            "{}{}",
+                            resp.status,
+                            error_code(&resp)
+                                .map(|c| format!(" {c}"))
+                                .unwrap_or_default()
+                        )
+                    }
+                    Err(e) => last = e.to_string(),
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(self.visibility.max_wait);
+            }
+            if !seen {
+                return Err(TransportError::Other {
+                    url: format!(
+                        "{}/{bucket}/{}",
+                        self.endpoint,
+                        super::visibility::CANARY_KEY
+                    ),
+                    reason: format!(
+                        "{what} succeeded and GetBucketCors shows it, but preflights did not reflect it after {} polls ({:.1} s): the canary preflight (Origin: {}, Access-Control-Request-Method: {}) kept answering {last} instead of {:?}",
+                        self.visibility.polls,
+                        started.elapsed().as_secs_f64(),
+                        canary.origin,
+                        canary.method,
+                        canary.expected
+                    ),
+                });
+            }
+        }
+        self.waits.record(started.elapsed());
+        Ok(())
     }
 
     /// Polls GetBucketCors until `visible` holds for its response; `Err` after the budget.
@@ -218,6 +364,26 @@ impl AwsTarget {
     }
 }
 
+/// New S3 buckets have ACLs disabled and Block Public Access on; cases about anonymous
+/// access need public-read ACLs. So: Object Ownership `ObjectWriter`, then no bucket-level
+/// public access block.
+fn allow_acls_requests(bucket: &str) -> [S3Request; 2] {
+    use base64::Engine;
+    use md5::Digest;
+    let body = "<OwnershipControls xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
+    let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
+    let mut ownership = S3Request::new("PUT", Some(bucket), None, Auth::Signed);
+    ownership.query.push(("ownershipControls".into(), None));
+    ownership.headers.push(("Content-MD5".into(), md5));
+    ownership
+        .headers
+        .push(("Content-Type".into(), "application/xml".into()));
+    ownership.body = body.as_bytes().to_vec();
+    let mut unblock = S3Request::new("DELETE", Some(bucket), None, Auth::Signed);
+    unblock.query.push(("publicAccessBlock".into(), None));
+    [ownership, unblock]
+}
+
 fn tagging_request(bucket: &str, run: &RunId) -> S3Request {
     use base64::Engine;
     use md5::Digest;
@@ -241,6 +407,13 @@ fn cors_leaves(body: &[u8]) -> Option<Vec<(String, String)>> {
     (root.name == "CORSConfiguration").then(|| root.leaves())
 }
 
+/// The configuration a GetBucketCors response shows (`None`: none, or not readable).
+fn configuration(resp: &S3Response) -> Option<CorsConfiguration> {
+    (resp.status == 200)
+        .then(|| CorsConfiguration::from_xml(&resp.body).ok())
+        .flatten()
+}
+
 fn is_cors_call(req: &S3Request, method: &str) -> bool {
     req.method.eq_ignore_ascii_case(method)
         && req.key.is_none()
@@ -261,6 +434,7 @@ impl Target for AwsTarget {
             bucket_prefix: cleanup::BUCKET_PREFIX.to_string(),
             region: Some(self.region.clone()),
             cases: CasePolicy::Probe,
+            notes: self.waits.note().into_iter().collect(),
         }
     }
 
@@ -287,24 +461,37 @@ impl Target for AwsTarget {
             if is_cors_call(req, "PUT") {
                 // What GetBucketCors showed before, so a configuration S3 stores normalised
                 // still counts as "changed" once it shows something else.
-                let before = self.get_cors(http, bucket).await.ok().map(|r| r.body);
+                let before = self.get_cors(http, bucket).await.ok();
                 let resp = http.send(req).await?;
                 if resp.status == 200 {
                     let want = cors_leaves(&req.body);
-                    let before = before.as_deref().and_then(cors_leaves);
-                    self.wait_until(http, bucket, "PutBucketCors", |r| {
-                        let now = (r.status == 200).then(|| cors_leaves(&r.body)).flatten();
-                        now.is_some() && (now == want || now != before)
-                    })
+                    let old = before.as_ref().and_then(configuration);
+                    let new = CorsConfiguration::from_xml(&req.body).ok();
+                    let before = before.as_ref().and_then(|r| cors_leaves(&r.body));
+                    self.wait_visible(
+                        http,
+                        bucket,
+                        "PutBucketCors",
+                        old.as_ref(),
+                        new.as_ref(),
+                        |r| {
+                            let now = (r.status == 200).then(|| cors_leaves(&r.body)).flatten();
+                            now.is_some() && (now == want || now != before)
+                        },
+                    )
                     .await?;
                 }
                 return Ok(resp);
             }
             if is_cors_call(req, "DELETE") {
+                let before = self.get_cors(http, bucket).await.ok();
                 let resp = http.send(req).await?;
                 if resp.status < 300 {
-                    self.wait_until(http, bucket, "DeleteBucketCors", |r| r.status == 404)
-                        .await?;
+                    let old = before.as_ref().and_then(configuration);
+                    self.wait_visible(http, bucket, "DeleteBucketCors", old.as_ref(), None, |r| {
+                        r.status == 404
+                    })
+                    .await?;
                 }
                 return Ok(resp);
             }

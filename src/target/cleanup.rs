@@ -186,6 +186,38 @@ pub fn error_code(resp: &S3Response) -> Option<String> {
     crate::s3::parse_error_body(&resp.body).and_then(|e| e.get("Code").map(str::to_string))
 }
 
+/// What an error answer says, for people: `409 BucketAlreadyExists: The requested bucket
+/// name is not available. …`, with the region S3 names for a bucket addressed in the wrong
+/// region (`x-amz-bucket-region`) and a hint for the usual fixes.
+pub fn error_summary(resp: &S3Response) -> String {
+    let doc = crate::s3::parse_error_body(&resp.body);
+    let field = |name: &str| doc.as_ref().and_then(|d| d.get(name).map(str::to_string));
+    let mut out = resp.status.to_string();
+    if let Some(code) = field("Code") {
+        out.push(' ');
+        out.push_str(&code);
+    }
+    if let Some(message) = field("Message") {
+        out.push_str(": ");
+        out.push_str(&message);
+    }
+    if let Some(region) = resp.header("x-amz-bucket-region") {
+        out.push_str(&format!(
+            " (the bucket is in region {region}: set AWS_REGION={region})"
+        ));
+    } else if field("Code").as_deref() == Some("AuthorizationHeaderMalformed")
+        && let Some(region) = field("Region")
+    {
+        out.push_str(&format!(
+            " (set AWS_REGION={region}, or point the endpoint at the region you sign for)"
+        ));
+    }
+    if resp.status == 503 && field("Code").as_deref() == Some("SlowDown") {
+        out.push_str(" (still throttled after every retry with back-off)");
+    }
+    out
+}
+
 /// The [`Hook`] behind [`Tracked`]: records every bucket created through the wrapped target
 /// in a [`BucketRegistry`] and forgets it again once it is deleted.
 ///

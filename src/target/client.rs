@@ -59,6 +59,15 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// Prefix of bucket names runs create.
     pub bucket_prefix: String,
+    /// Trust only these CA certificates (PEM) instead of the platform's (a local HTTPS
+    /// server with its own CA, such as `s3cors serve --aws --ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Connect every host name equal to or under this domain to this address instead of
+    /// asking DNS (curl's `--resolve`, for all bucket names at once).
+    pub connect_to: Option<(String, std::net::IpAddr)>,
+    /// Virtual-hosted requests go to `https://<bucket>.<domain>/` as SDKs send them, instead
+    /// of to the endpoint's address with only the `Host` header changed.
+    pub virtual_in_url: bool,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -100,6 +109,9 @@ impl HttpConfig {
             virtual_domain: None,
             timeout: Duration::from_secs(30),
             bucket_prefix: "s3cors-".to_string(),
+            ca_pem: None,
+            connect_to: None,
+            virtual_in_url: false,
         }
     }
 }
@@ -157,10 +169,28 @@ impl HttpTarget {
         let host = format!("{host_only}{port_suffix}");
         let origin = format!("{}://{}", url.scheme(), host);
         let base_path = url.path().trim_end_matches('/').to_string();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
+            .no_proxy();
+        if let Some(pem) = &cfg.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError::Client(format!("CA certificates: {}", error_chain(&e)))
+            })?;
+            if certs.is_empty() {
+                return Err(ClientError::Client(
+                    "CA certificates: no PEM certificate found".into(),
+                ));
+            }
+            builder = builder.tls_certs_only(certs);
+        }
+        if let Some((domain, ip)) = &cfg.connect_to {
+            builder = builder.dns_resolver(ConnectTo {
+                domain: domain.to_ascii_lowercase(),
+                ip: *ip,
+            });
+        }
+        let client = builder
             .build()
             .map_err(|e| ClientError::Client(error_chain(&e)))?;
         let mut base_url = url.clone();
@@ -291,18 +321,31 @@ impl HttpTarget {
         fast: bool,
     ) -> Result<(WireRequest, url::Url), TransportError> {
         let (path, query, vhost) = self.layout(req);
+        let origin = match &vhost {
+            Some(h) if self.cfg.virtual_in_url => {
+                let scheme = self.origin.split("://").next().unwrap_or("https");
+                format!("{scheme}://{h}")
+            }
+            _ => self.origin.clone(),
+        };
+        let url = |query: &str| {
+            if query.is_empty() {
+                format!("{origin}{path}")
+            } else {
+                format!("{origin}{path}?{query}")
+            }
+        };
+        // The parsed URL for sending: the kept endpoint with this path and query, or (when
+        // virtual-hosted names go in the URL) the URL just rendered.
+        let virtual_url = vhost.is_some() && self.cfg.virtual_in_url;
         let parsed = |query: &str| {
+            if virtual_url && let Ok(u) = ::url::Url::parse(&url(query)) {
+                return u;
+            }
             let mut u = self.base_url.clone();
             u.set_path(&path);
             u.set_query((!query.is_empty()).then_some(query));
             u
-        };
-        let url = |query: &str| {
-            if query.is_empty() {
-                format!("{}{}", self.origin, path)
-            } else {
-                format!("{}{}?{}", self.origin, path, query)
-            }
         };
         let mut headers: Vec<(String, String)> = Vec::new();
         if let Some(h) = &vhost {
@@ -540,6 +583,7 @@ impl Target for HttpTarget {
             bucket_prefix: self.cfg.bucket_prefix.clone(),
             region: Some(self.cfg.region.clone()),
             cases: CasePolicy::Probe,
+            notes: Vec::new(),
         }
     }
 
@@ -571,6 +615,32 @@ impl Target for HttpTarget {
 }
 
 /// The error and its sources, `: `-joined (reqwest's Display alone says little).
+/// The resolver behind [`HttpConfig::connect_to`]: names under `domain` go to `ip` (the port
+/// stays the URL's), everything else to the system resolver.
+struct ConnectTo {
+    domain: String,
+    ip: std::net::IpAddr,
+}
+
+impl reqwest::dns::Resolve for ConnectTo {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let ours = host == self.domain || host.ends_with(&format!(".{}", self.domain));
+        let ip = self.ip;
+        Box::pin(async move {
+            if ours {
+                let addrs: reqwest::dns::Addrs =
+                    Box::new(std::iter::once(std::net::SocketAddr::new(ip, 0)));
+                return Ok(addrs);
+            }
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();

@@ -812,6 +812,7 @@ impl Target for ContainerTarget {
             bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
             region: Some(self.region.clone()),
             cases: CasePolicy::Probe,
+            notes: Vec::new(),
         }
     }
 

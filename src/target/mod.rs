@@ -23,6 +23,7 @@ pub mod s3xml;
 pub mod sigv4;
 pub mod sweep;
 pub mod sweep_containers;
+pub mod visibility;
 
 pub mod decorate;
 
@@ -101,6 +102,10 @@ pub struct TargetPolicy {
     pub region: Option<String>,
     /// Whether this target can run a given case.
     pub cases: CasePolicy,
+    /// What the run should report about the target beyond its cases, as of now (e.g. how
+    /// long the `aws` target waited for configuration changes to become visible). The
+    /// runner reads it once more after the cases ran.
+    pub notes: Vec<String>,
 }
 
 /// A place cases run against.

@@ -473,6 +473,7 @@ impl Target for Unavailable {
             bucket_prefix: super::cleanup::BUCKET_PREFIX.to_string(),
             region: None,
             cases: CasePolicy::Probe,
+            notes: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@
 mod util;
 
 mod anywhere;
+mod aws;
 mod bucket_hook;
 mod bucket_reuse;
 mod cli_exit;

@@ -37,6 +37,7 @@ impl Target for Stub {
                     CaseSupport::Unsupported(format!("the stub refuses {}", case.id))
                 }
             })),
+            notes: vec!["the stub waited 0 s".into()],
         }
     }
 
@@ -136,6 +137,7 @@ fn every_wrapper_forwards_the_whole_policy_send_and_wire() {
             "{name}: bucket prefix"
         );
         assert_eq!(got.region, want.region, "{name}: region");
+        assert_eq!(got.notes, want.notes, "{name}: notes");
         assert_eq!(
             w.case_support(&yes),
             CaseSupport::Supported,

@@ -184,6 +184,7 @@ pub fn sample_results() -> RunResults {
         },
         capabilities: Capabilities::default(),
         unavailable: None,
+        notes: Vec::new(),
         cases: vec![
             case(
                 "config-api/put-get-round-trip",
@@ -229,6 +230,7 @@ pub fn sample_results() -> RunResults {
             ..Default::default()
         },
         unavailable: None,
+        notes: Vec::new(),
         cases: vec![
             with_reason(
                 case(
