@@ -684,8 +684,13 @@ async fn run_steps(
                 .map(|(n, v)| (n.to_ascii_lowercase(), compare::subst(v, bucket)))
                 .collect(),
         });
-        (result.browser, result.expected_browser) =
-            super::browser::step_verdicts(step, &req.method, &result.request.headers, &resp, bucket);
+        (result.browser, result.expected_browser) = super::browser::step_verdicts(
+            step,
+            &req.method,
+            &result.request.headers,
+            &resp,
+            bucket,
+        );
         let captured = vars.collect(&step.capture, &resp);
         result.response = Some(resp);
         result.passed = rendered.matches();

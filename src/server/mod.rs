@@ -32,8 +32,8 @@
 
 pub mod acl;
 pub mod auth;
-pub mod formdata;
 pub mod awslike;
+pub mod formdata;
 mod listener;
 pub mod multipart;
 pub mod ops;

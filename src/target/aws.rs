@@ -202,6 +202,12 @@ impl AwsTarget {
         HttpTarget::new(cfg).map_err(|e| format!("{e} (endpoint {endpoint})"))
     }
 
+    /// Replaces the visibility polling policy (the integration tests use a short one).
+    pub fn with_visibility(mut self, policy: VisibilityPolicy) -> AwsTarget {
+        self.visibility = policy;
+        self
+    }
+
     pub fn region_name(&self) -> &str {
         &self.region
     }

@@ -322,6 +322,18 @@ impl Target for ThrottlesPreflights {
             self.0.send(req).await
         })
     }
+    fn exchange<'a>(
+        &'a self,
+        req: &'a S3Request,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<s3cors::target::Exchange, TransportError>>
+                + Send
+                + 'a,
+        >,
+    > {
+        s3cors::target::exchange_in_two(self, req)
+    }
     fn wire(&self, req: &S3Request) -> Result<WireRequest, TransportError> {
         self.0.wire(req)
     }
