@@ -464,8 +464,10 @@ pub async fn delete_bucket_fully(target: &dyn Target, bucket: &str) -> Result<us
 /// block). Dropping or aborting the returned handle uninstalls nothing by itself: abort it
 /// after the normal teardown to stop listening.
 pub fn spawn_interrupt_cleanup(targets: Vec<Arc<Tracked>>) -> tokio::task::JoinHandle<()> {
+    let signals = Signals::listen();
     tokio::spawn(async move {
-        if wait_for_signal().await.is_err() {
+        let Ok(mut signals) = signals else { return };
+        if signals.recv().await.is_err() {
             return;
         }
         let pending: usize = targets.iter().map(|t| t.registry().buckets().len()).sum();
@@ -493,7 +495,7 @@ pub fn spawn_interrupt_cleanup(targets: Vec<Arc<Tracked>>) -> tokio::task::JoinH
                     eprintln!("{failed} bucket(s) left behind; `s3cors sweep` removes them");
                 }
             }
-            _ = wait_for_signal() => {
+            _ = signals.recv() => {
                 eprintln!("clean-up skipped; `s3cors sweep` removes what this run left behind");
             }
         }
@@ -504,20 +506,46 @@ pub fn spawn_interrupt_cleanup(targets: Vec<Arc<Tracked>>) -> tokio::task::JoinH
     })
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub(crate) async fn wait_for_signal() -> std::io::Result<()> {
+/// Signal handlers registered when this is made, not when first polled: a hook spawned on a
+/// busy runtime must not miss a signal that arrives before its task first runs (the signal
+/// would then take the default action and kill the process without clean-up).
+pub(crate) struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Registers for SIGINT and SIGTERM now (needs a tokio runtime).
+    pub(crate) fn listen() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    /// Resolves on the next SIGINT or SIGTERM.
+    pub(crate) async fn recv(&mut self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.int.recv() => Ok(()),
+                _ = self.term.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
     }
 }
 

@@ -270,8 +270,11 @@ pub async fn remove_this_process() -> (usize, Vec<String>) {
 /// [`super::cleanup::spawn_interrupt_cleanup`] takes over): removes this process's
 /// containers and exits with 130. Abort the handle when the next hook is installed.
 pub fn spawn_startup_interrupt_hook() -> tokio::task::JoinHandle<()> {
+    // Registered before the task first runs, so an early signal is not missed.
+    let signals = super::cleanup::Signals::listen();
     tokio::spawn(async move {
-        if super::cleanup::wait_for_signal().await.is_err() {
+        let Ok(mut signals) = signals else { return };
+        if signals.recv().await.is_err() {
             return;
         }
         eprintln!("\ninterrupted while starting targets: removing this run's containers");
