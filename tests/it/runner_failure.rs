@@ -83,7 +83,9 @@ fn wrong_expectation_shows_line_diff_and_curl_and_bucket_is_removed() {
     );
     assert!(case.steps[0].curl.starts_with("curl -i"));
 
-    // Teardown ran although the step failed: no bucket of this run is left.
+    // Teardown ran although the step failed: once the run finishes (pooled buckets are
+    // removed then, see runner::pool), no bucket of this run is left.
+    let _ = rt.block_on(session.finish());
     let list = S3Request::new("GET", None, None, Auth::Signed);
     let resp = rt.block_on(built.target.send(&list)).unwrap();
     assert_eq!(resp.status, 200);
