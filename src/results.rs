@@ -133,7 +133,7 @@ pub struct StepResult {
     pub diff: Option<String>,
     /// `curl` command replaying the request (credentials redacted). Rendered by the runner
     /// for failing and erroring steps only (a passing step's replay is rarely read and cost
-    /// a string per step): empty otherwise; [`StepResult::curl_replay`] renders any step's.
+    /// a string per step): empty otherwise; `report::curl_replay` renders any step's.
     pub curl: String,
     /// What a browser makes of the response, when the step is a cross-origin request.
     pub browser: Option<crate::browser::Verdict>,
@@ -162,18 +162,6 @@ impl ExpectedResponse {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
-    }
-}
-
-impl StepResult {
-    /// The `curl` command replaying this step: the stored one, else rendered from the
-    /// (redacted) request on demand.
-    pub fn curl_replay(&self) -> std::borrow::Cow<'_, str> {
-        if self.curl.is_empty() {
-            std::borrow::Cow::Owned(crate::runner::render::curl(&self.request))
-        } else {
-            std::borrow::Cow::Borrowed(&self.curl)
-        }
     }
 }
 

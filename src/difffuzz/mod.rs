@@ -32,7 +32,7 @@ pub mod shrink;
 pub mod signature;
 
 use crate::case::{Case, parse_case};
-use crate::report::expectations::{self, Expectations};
+use crate::runner::expectations::{self, Expectations};
 use crate::runner::{Decision, exec};
 use crate::target::Target;
 use crate::target::cleanup::{self, RunId};

@@ -134,7 +134,7 @@ fn the_reference_against_itself_finds_nothing_and_known_classes_are_not_rewritte
 
         let first = Fuzzer::new(rt, reference, deviating, None).campaign(&options(7, 30));
         let listed = first.findings.first().expect("a finding").case_id.clone();
-        let exp = crate::report::expectations::parse(
+        let exp = crate::runner::expectations::parse(
             &format!("target: deviating\ndeviations:\n  - case: {listed}\n    reason: planted\n"),
             std::path::Path::new("deviating.yaml"),
         )

@@ -750,7 +750,7 @@ fn step(i: usize, s: &StepResult, open: bool, case_diff: Option<&str>) -> String
         out.push_str(&verdicts(s.expected_browser.as_ref(), s.browser.as_ref()));
     }
     if !s.curl.is_empty() || !s.request.method.is_empty() {
-        let curl = s.curl_replay();
+        let curl = super::curl_replay(s);
         let _ = write!(out, "<h4>curl</h4><pre class=\"curl\">{}</pre>", h(&curl));
     }
     out.push_str("</details>");

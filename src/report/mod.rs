@@ -406,7 +406,7 @@ pub fn deciding_curl(case: &CaseResult) -> Option<std::borrow::Cow<'_, str>> {
         .failed_step
         .and_then(|i| case.steps.get(i))
         .or_else(|| case.steps.last())?;
-    (!step.curl.is_empty() || !step.request.method.is_empty()).then(|| step.curl_replay())
+    (!step.curl.is_empty() || !step.request.method.is_empty()).then(|| curl_replay(step))
 }
 
 /// The diff of a case: the case-level diff, else the failing step's.
@@ -566,5 +566,15 @@ mod tests {
         assert_eq!(Format::parse("junit"), Some(Format::Junit));
         assert_eq!(Format::parse("json"), Some(Format::Json));
         assert_eq!(Format::parse("pdf"), None);
+    }
+}
+
+/// The `curl` command replaying a step: the stored one, else rendered from the (redacted)
+/// request on demand (the runner stores it only for failing steps).
+pub(crate) fn curl_replay(step: &crate::results::StepResult) -> std::borrow::Cow<'_, str> {
+    if step.curl.is_empty() {
+        std::borrow::Cow::Owned(crate::runner::render::curl(&step.request))
+    } else {
+        std::borrow::Cow::Borrowed(&step.curl)
     }
 }

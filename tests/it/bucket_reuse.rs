@@ -104,7 +104,23 @@ fn text(body: &[u8]) -> String {
     let mut t = unbucket(&String::from_utf8_lossy(body));
     // ListBuckets lists every bucket of the account: which other buckets exist at that
     // moment (parallel trials, pooled buckets) is not part of this case's bucket history.
-    for tag in ["RequestId", "HostId", "LastModified", "Buckets"] {
+    // Upload ids are random per upload, and so differ between any two runs.
+    for tag in [
+        "RequestId",
+        "HostId",
+        "LastModified",
+        "Buckets",
+        "UploadId",
+        "UploadIdMarker",
+        "NextUploadIdMarker",
+        "Initiated",
+        // A signature error echoes what was signed, which carries the signing time.
+        "StringToSign",
+        "StringToSignBytes",
+        "SignatureProvided",
+        "CanonicalRequest",
+        "CanonicalRequestBytes",
+    ] {
         t = blank_element(&t, tag);
     }
     t
@@ -129,12 +145,21 @@ fn request(w: &WireRequest) -> String {
         .collect();
     // Presigned URLs carry the date and signature in the query: keep the path only.
     let url = w.url.split_once("X-Amz-").map_or(&*w.url, |(u, _)| u);
-    format!(
-        "{} {} {headers:?} {}",
-        w.method,
-        unbucket(url),
+    // A captured upload id in the query is as random as the answer it came from.
+    let url = match url.split_once("uploadId=") {
+        Some((head, tail)) => {
+            let rest = tail.find('&').map_or("", |i| &tail[i..]);
+            format!("{head}uploadId=…{rest}")
+        }
+        None => url.to_string(),
+    };
+    // A POST form carries a policy and signature made for the moment it was sent.
+    let body = if String::from_utf8_lossy(&w.body).contains("form-data; name=") {
+        "<signed form>".to_string()
+    } else {
         text(&w.body)
-    )
+    };
+    format!("{} {} {headers:?} {}", w.method, unbucket(&url), body)
 }
 
 /// Everything about a case that must not depend on bucket reuse.

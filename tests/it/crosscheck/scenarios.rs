@@ -96,6 +96,10 @@ pub enum NotExpressible {
     ForbiddenHeader(String),
     /// `GET`/`HEAD` with a body: `fetch()` throws.
     BodyOnGetOrHead,
+    /// S3 answers with a redirect (`success_action_redirect`): `fetch()` follows it off the
+    /// bucket with a tainted (`null`) origin, so what the page sees is decided by the
+    /// redirect target's CORS answer, not by S3's.
+    Redirect(u16),
 }
 
 impl std::fmt::Display for NotExpressible {
@@ -118,6 +122,10 @@ impl std::fmt::Display for NotExpressible {
                 write!(f, "the step sends {h}, which a script may not set")
             }
             NotExpressible::BodyOnGetOrHead => f.write_str("fetch() refuses a body on GET/HEAD"),
+            NotExpressible::Redirect(status) => write!(
+                f,
+                "S3 answers {status}: fetch() follows the redirect off the bucket, and the redirect target's CORS answer decides"
+            ),
         }
     }
 }
@@ -170,6 +178,9 @@ pub fn classify(case: &Case, i: usize) -> Option<Class> {
     };
     let req = step_request(step, "bucket");
     let origin = header(&req.headers, "origin")?.to_string();
+    if (300..400).contains(&step.expect.status) {
+        return Some(Err(NotExpressible::Redirect(step.expect.status)));
+    }
     Some(classify_request(
         &req,
         &origin,
