@@ -430,6 +430,16 @@ pub fn first_diff_line(diff: &str) -> &str {
         .unwrap_or("")
 }
 
+/// The `curl` command replaying a step: the stored one, else rendered from the (redacted)
+/// request on demand (the runner stores it only for failing steps).
+pub(crate) fn curl_replay(step: &crate::results::StepResult) -> std::borrow::Cow<'_, str> {
+    if step.curl.is_empty() {
+        std::borrow::Cow::Owned(crate::runner::render::curl(&step.request))
+    } else {
+        std::borrow::Cow::Borrowed(&step.curl)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,15 +576,5 @@ mod tests {
         assert_eq!(Format::parse("junit"), Some(Format::Junit));
         assert_eq!(Format::parse("json"), Some(Format::Json));
         assert_eq!(Format::parse("pdf"), None);
-    }
-}
-
-/// The `curl` command replaying a step: the stored one, else rendered from the (redacted)
-/// request on demand (the runner stores it only for failing steps).
-pub(crate) fn curl_replay(step: &crate::results::StepResult) -> std::borrow::Cow<'_, str> {
-    if step.curl.is_empty() {
-        std::borrow::Cow::Owned(crate::runner::render::curl(&step.request))
-    } else {
-        std::borrow::Cow::Borrowed(&step.curl)
     }
 }
