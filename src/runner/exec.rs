@@ -36,7 +36,9 @@ pub struct CaseRun {
 
 /// Whether a response is S3's throttling answer (`503 SlowDown`).
 pub fn is_slow_down(resp: &S3Response) -> bool {
-    resp.status == 503 && cleanup::error_code(resp).as_deref() == Some("SlowDown")
+    // An answer to HEAD has no body to name the code: a bodiless 503 is S3's throttling too.
+    resp.status == 503
+        && (resp.body.is_empty() || cleanup::error_code(resp).as_deref() == Some("SlowDown"))
 }
 
 /// Whether a case run ended because a judged step was throttled (and nothing else went
