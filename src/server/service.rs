@@ -47,6 +47,15 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     if let Some(aws) = &shared.aws
         && aws.throttled()
     {
+        // Read the body first (within the usual bounds): a 503 sent over an unread upload makes
+        // the client's write fail with a broken pipe, and it never sees the SlowDown that would
+        // tell it to try again (issue 13: a throttled POST form was reported as a transport
+        // error). What was read is dropped.
+        if parts.method != Method::OPTIONS
+            && !declared_length(&parts).is_some_and(|n| n > shared.cfg.max_body_bytes as u64)
+        {
+            let _ = read_body(&parts, body, &shared).await;
+        }
         let reply = Reply::error(&awslike::slow_down(), &ids.request_id, &ids.host_id);
         return response::render(reply, &ids, None, head, shared.header_case.as_ref());
     }
