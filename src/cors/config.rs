@@ -881,6 +881,66 @@ mod tests {
         );
     }
 
+    // Killed mutants (docs/fuzzing.md, "Mutation score"): the structural checks are made twice,
+    // once while parsing and once by `validate`, so each is tested on its own here.
+
+    #[test]
+    fn validate_refuses_a_rule_missing_only_its_origin_or_only_its_method() {
+        for (origins, methods) in [
+            (vec![], vec!["GET".to_string()]),
+            (vec!["*".to_string()], vec![]),
+        ] {
+            let c = CorsConfiguration {
+                rules: vec![CorsRule {
+                    allowed_origins: origins.clone(),
+                    allowed_methods: methods.clone(),
+                    ..CorsRule::default()
+                }],
+            };
+            assert_eq!(
+                c.validate().map_err(|e| e.code),
+                Err("MalformedXML".to_string()),
+                "origins {origins:?}, methods {methods:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_refuses_a_rule_missing_only_its_origin_or_only_its_method() {
+        for inner in [
+            "<AllowedMethod>GET</AllowedMethod>",
+            "<AllowedOrigin>*</AllowedOrigin>",
+        ] {
+            let body = doc(&rule_xml(inner));
+            assert_eq!(parse(&body), None, "{body}");
+        }
+        assert!(parse(&doc(&ok_rule())).is_some());
+    }
+
+    #[test]
+    fn the_root_and_rule_elements_are_named() {
+        let rules = ok_rule();
+        assert_malformed(&format!("<CORSConfig>{rules}</CORSConfig>"));
+        assert_malformed(&format!(
+            "<LifecycleConfiguration>{rules}</LifecycleConfiguration>"
+        ));
+        assert_malformed(&doc(
+            "<Rule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></Rule>",
+        ));
+        assert_malformed(&doc(&format!("{rules}<CORSRules>{rules}</CORSRules>")));
+        assert_eq!(parse_ok(&doc(&rules)).rules.len(), 1);
+    }
+
+    #[test]
+    fn parse_needs_the_root_closed_and_a_rule() {
+        // Without the closing tag the document ends inside the root.
+        assert_eq!(parse(&format!("<CORSConfiguration>{}", ok_rule())), None);
+        // A closed root with no rule: `parse` itself refuses it, not only `validate`.
+        assert_eq!(parse("<CORSConfiguration></CORSConfiguration>"), None);
+        assert_eq!(parse(&doc("")), None);
+        assert_malformed(&format!("<CORSConfiguration>{}", ok_rule()));
+    }
+
     #[test]
     fn validate_applies_to_in_memory_configurations() {
         assert_eq!(

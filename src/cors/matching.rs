@@ -566,6 +566,36 @@ mod tests {
     }
 
     #[test]
+    fn a_full_match_needs_origin_method_and_every_header() {
+        let full = RuleVerdict {
+            index: 0,
+            origin_match: Some("*".into()),
+            method_matched: true,
+            unmatched_headers: vec![],
+            chosen: true,
+        };
+        assert!(full.is_full_match());
+        let missing_header = RuleVerdict {
+            unmatched_headers: vec!["x-a".into()],
+            chosen: false,
+            ..full.clone()
+        };
+        assert!(!missing_header.is_full_match());
+        let wrong_method = RuleVerdict {
+            method_matched: false,
+            chosen: false,
+            ..full.clone()
+        };
+        assert!(!wrong_method.is_full_match());
+        let no_origin = RuleVerdict {
+            origin_match: None,
+            chosen: false,
+            ..full
+        };
+        assert!(!no_origin.is_full_match());
+    }
+
+    #[test]
     fn explain_without_origin_matches_nothing() {
         let config = CorsConfiguration {
             rules: vec![rule(&["*"], &["GET"], &[])],
