@@ -294,7 +294,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             expect,
         } = spanned.value;
         let (expect, recorded) = match expect {
-            Some(super::model::ExpectField::Given(e)) => (e, true),
+            Some(super::model::ExpectField::Given(e)) => (*e, true),
             Some(super::model::ExpectField::Record) | None => (Expect::default(), false),
         };
         let kinds: Vec<&str> = [

@@ -188,7 +188,7 @@ pub enum ExpectField {
     /// `expect: record`.
     Record,
     /// A written expectation.
-    Given(Expect),
+    Given(Box<Expect>),
 }
 
 impl<'de> Deserialize<'de> for ExpectField {
@@ -213,7 +213,7 @@ impl<'de> Deserialize<'de> for ExpectField {
                 map: A,
             ) -> Result<ExpectField, A::Error> {
                 Expect::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(ExpectField::Given)
+                    .map(|e| ExpectField::Given(Box::new(e)))
             }
         }
         d.deserialize_any(V)

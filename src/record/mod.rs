@@ -181,7 +181,7 @@ pub fn observed_expect(
                 let v = if opts.volatile_header(n) {
                     old.clone()
                 } else {
-                    resp.header(n).map(|v| un(v))
+                    resp.header(n).map(&un)
                 };
                 (n.to_string(), v)
             })
@@ -190,7 +190,7 @@ pub fn observed_expect(
     // Error document.
     let parsed = crate::s3::parse_error_body(&resp.body);
     let element =
-        |name: &str| -> Option<String> { parsed.as_ref().and_then(|p| p.get(name)).map(|v| un(v)) };
+        |name: &str| -> Option<String> { parsed.as_ref().and_then(|p| p.get(name)).map(&un) };
     e.error = match (&shape.error, given) {
         (Some(old), _) => {
             let field = |name: &str, old: &Option<String>| -> Option<String> {
