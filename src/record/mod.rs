@@ -583,6 +583,64 @@ fn split_key(line: &str) -> Option<(String, &str)> {
     Some((k, rest.trim()))
 }
 
+/// The trailing comment of a one-line `key: value  # comment` (with the spaces before it),
+/// so a re-rendered value keeps it.
+fn trailing_comment(line: &str) -> Option<String> {
+    let (_, v) = split_key(line)?;
+    let after = if let Some(q) = v.strip_prefix('"') {
+        let mut chars = q.char_indices();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    end = Some(i + 1);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        &q[end?..]
+    } else if let Some(q) = v.strip_prefix('\'') {
+        // `''` is a quote inside a single-quoted scalar.
+        let b = q.as_bytes();
+        let mut i = 0;
+        let mut end = None;
+        while i < b.len() {
+            if b[i] == b'\'' {
+                if b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                end = Some(i + 1);
+                break;
+            }
+            i += 1;
+        }
+        &q[end?..]
+    } else if v.starts_with(['{', '[']) {
+        return None;
+    } else {
+        &v[v.find(" #")?..]
+    };
+    after.trim_start().starts_with('#').then(|| {
+        let pos = line.rfind(after.trim_start()).unwrap_or(line.len());
+        let spaces = line[..pos].len() - line[..pos].trim_end().len();
+        format!("{}{}", " ".repeat(spaces.max(1)), after.trim_start())
+    })
+}
+
+/// `new` (one line) with the trailing comment of `old`, if any.
+fn with_comment(new: &[String], old: &str) -> Vec<String> {
+    let mut out = new.to_vec();
+    if let (1, Some(c)) = (out.len(), trailing_comment(old)) {
+        out[0].push_str(&c);
+    }
+    out
+}
+
 /// An entry of the old text: its key, and its lines `[start, end)`, with the comment and
 /// blank lines before it.
 #[derive(Debug, Clone)]
@@ -823,7 +881,9 @@ fn merge_block(
         };
         if is_leaf_section(name) || sec.inline {
             out.extend(lines[sec.start..sec.key_line].iter().cloned());
-            emit_new(name, &mut out);
+            let mut fresh = Vec::new();
+            emit_new(name, &mut fresh);
+            out.extend(with_comment(&fresh, &lines[sec.key_line]));
             continue;
         }
         // A block map: merge its entries.
@@ -840,7 +900,7 @@ fn merge_block(
                 out.extend(lines[k.start..k.end].iter().cloned());
             } else {
                 out.extend(lines[k.start..k.key_line].iter().cloned());
-                out.extend(r.lines.iter().cloned());
+                out.extend(with_comment(&r.lines, &lines[k.key_line]));
             }
         }
         for r in new_kids {

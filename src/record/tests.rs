@@ -79,9 +79,9 @@ fn only_changed_values_are_rewritten_and_comments_stay() {
     assert_eq!(
         out,
         format!(
-            "{HEAD}  - request:\n      method: OPTIONS   # the preflight\n    expect:\n      # the status matters\n      status: 200\n      headers:\n        Access-Control-Allow-Origin: \"http://a.example\"\n        Vary: Origin\n      other_headers:\n        x-amz-request-id: keep-me\n"
+            "{HEAD}  - request:\n      method: OPTIONS   # the preflight\n    expect:\n      # the status matters\n      status: 200\n      headers:\n        Access-Control-Allow-Origin: \"http://a.example\"   # plain, changed\n        Vary: Origin\n      other_headers:\n        x-amz-request-id: keep-me\n"
         ),
-        "only the changed header line is rewritten; the volatile request id is kept"
+        "only the changed header value is rewritten (its comment kept); the volatile request id is kept"
     );
 }
 
@@ -171,4 +171,20 @@ fn plain_scalars_are_only_used_where_they_read_back() {
     ] {
         assert!(!plain_ok(s), "{s}");
     }
+}
+
+#[test]
+fn trailing_comments_are_found_outside_quotes_only() {
+    assert_eq!(
+        trailing_comment("  a: \"x # y\"  # z").as_deref(),
+        Some("  # z")
+    );
+    assert_eq!(trailing_comment("  a: \"x \\\" # y\"").as_deref(), None);
+    assert_eq!(trailing_comment("  a: plain # c").as_deref(), Some(" # c"));
+    assert_eq!(
+        trailing_comment("  a: 'it''s' # c").as_deref(),
+        Some(" # c")
+    );
+    assert_eq!(trailing_comment("  a: {b: 1} # c"), None);
+    assert_eq!(trailing_comment("  a: b#c"), None);
 }
