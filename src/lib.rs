@@ -12,6 +12,7 @@
 //! - [`runner`]: trials, step execution, comparison, diff rendering.
 //! - [`results`]: the one results model every report is rendered from.
 //! - [`report`]: Markdown, HTML, JUnit and JSON renderers.
+//! - [`record`]: recording expectations: a target's answers written into case files.
 //! - [`browser`]: what a browser makes of a response (WHATWG Fetch CORS checks).
 //! - [`difffuzz`]: differential fuzzing against the reference (`s3cors fuzz`).
 //! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod cors;
 pub mod difffuzz;
 pub mod mutation;
+pub mod record;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -58,7 +58,11 @@ pub struct CaseStep {
     pub action: Action,
     /// Values this step's response provides to later steps (`${name}`).
     pub capture: crate::case::OrderedMap<super::model::CaptureSpec>,
+    /// The expectation (a default one, status 0, when `recorded` is false).
     pub expect: Expect,
+    /// False for a blank expectation (`expect: record` or no `expect:`): `s3cors record`
+    /// fills it in, `s3cors run` fails the case naming the step.
+    pub recorded: bool,
 }
 
 /// What a step does.
@@ -68,6 +72,15 @@ pub enum Action {
     PutBucketCors(PutBucketCorsSpec),
     GetBucketCors(ApiCallSpec),
     DeleteBucketCors(ApiCallSpec),
+}
+
+impl Case {
+    /// 1-based numbers of the steps whose expectation is blank (not yet recorded).
+    pub fn unrecorded_steps(&self) -> Vec<usize> {
+        (1..=self.steps.len())
+            .filter(|&n| !self.steps[n - 1].recorded)
+            .collect()
+    }
 }
 
 impl CaseStep {
@@ -280,6 +293,10 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             capture,
             expect,
         } = spanned.value;
+        let (expect, recorded) = match expect {
+            Some(super::model::ExpectField::Given(e)) => (*e, true),
+            Some(super::model::ExpectField::Record) | None => (Expect::default(), false),
+        };
         let kinds: Vec<&str> = [
             request.as_ref().map(|_| "request"),
             put_bucket_cors.as_ref().map(|_| "put_bucket_cors"),
@@ -397,6 +414,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             action,
             capture,
             expect,
+            recorded,
         });
     }
 

@@ -729,6 +729,87 @@ async fn run_steps(
     Decision::Passed
 }
 
+/// One step's answer as `s3cors record` sees it.
+#[derive(Debug, Clone)]
+pub struct ObservedStep {
+    pub response: S3Response,
+    /// The values captured by earlier steps (what this step's expectation may name as
+    /// `${name}`).
+    pub vars: Vec<(String, String)>,
+}
+
+/// What running a case without judging it produced: the answers of the steps that ran.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    /// The bucket the case ran in (recorded values name it `${bucket}`).
+    pub bucket: String,
+    pub steps: Vec<ObservedStep>,
+    /// Why the case stopped before its last step (set-up failed, a transport error, a
+    /// missing capture, throttling), naming the step.
+    pub stopped: Option<String>,
+    /// Whether the stop was a `503 SlowDown` (a fresh re-run may cure it).
+    pub throttled: bool,
+    /// Teardown problem, if any.
+    pub teardown: Option<String>,
+}
+
+/// Runs a case's set-up and *every* step in a fresh `bucket` without judging any answer
+/// (for `s3cors record`), then tears the bucket down. Captures are applied as in a run;
+/// a judged step is never retried.
+pub async fn observe_case(
+    target: &dyn Target,
+    region: Option<&str>,
+    case: &Case,
+    bucket: &str,
+) -> Observation {
+    let mut obs = Observation {
+        bucket: bucket.to_string(),
+        ..Observation::default()
+    };
+    match setup(target, region, case, bucket).await {
+        Err(SetupStop::Unsupported(r)) => obs.stopped = Some(format!("unsupported: {r}")),
+        Err(SetupStop::Error(r)) => obs.stopped = Some(format!("set-up: {r}")),
+        Ok(()) => {
+            let mut vars = super::capture::Vars::default();
+            for (i, step) in case.steps.iter().enumerate() {
+                let applied = super::capture::apply(step, &vars);
+                let req = step_request(&applied, bucket);
+                let at = format!(
+                    "step {} ({}) at {}:{}",
+                    i + 1,
+                    step.label(),
+                    case.file,
+                    step.line
+                );
+                let resp = match target.send(&req).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        obs.stopped = Some(format!("{at}: {e}"));
+                        break;
+                    }
+                };
+                if is_slow_down(&resp) && !(step.recorded && step.expect.status == 503) {
+                    obs.stopped = Some(format!("{at}: the target answered 503 SlowDown"));
+                    obs.throttled = true;
+                    break;
+                }
+                let before = vars.pairs().to_vec();
+                let captured = vars.collect(&step.capture, &resp);
+                obs.steps.push(ObservedStep {
+                    response: resp,
+                    vars: before,
+                });
+                if let Err(e) = captured {
+                    obs.stopped = Some(format!("{at}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    obs.teardown = teardown(target, case, bucket).await;
+    obs
+}
+
 impl StepFailure {
     /// The trial's failure message (plain or coloured).
     pub fn message(&self, file: &str, colour: bool) -> String {

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["results", "server", "mutation"],
     &["target"],
     &["runner"],
-    &["report", "bench", "difffuzz"],
+    &["report", "bench", "difffuzz", "record"],
     &["cli"],
 ];
 
