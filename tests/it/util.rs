@@ -135,15 +135,16 @@ pub struct Run {
 impl Run {
     /// Asserts the exit code, showing the command and its output when it differs.
     pub fn code(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command,
-            self.stdout,
-            self.stderr
-        );
+        assert_eq!(self.code, Some(code), "{}", self.context());
         self
+    }
+
+    /// The command, its exit code and both streams, for assertion messages.
+    pub fn context(&self) -> String {
+        format!(
+            "{} (exit {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command, self.code, self.stdout, self.stderr
+        )
     }
 
     /// stdout followed by stderr, for assertions that do not care which stream.
