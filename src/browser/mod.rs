@@ -94,6 +94,17 @@ impl Verdict {
         }
     }
 
+    /// An accepted preflight and what the browser learnt from it.
+    pub fn preflight_accepted(info: PreflightInfo) -> Verdict {
+        Verdict {
+            allowed: true,
+            kind: VerdictKind::Preflight,
+            needs_preflight: true,
+            preflight: Some(Box::new(info)),
+            ..Verdict::default()
+        }
+    }
+
     /// Browser equivalence (issue 7, comparison levels): same kind, same allowed/blocked and the
     /// same readable headers. The wording of a block and informational fields (Max-Age) do not
     /// count: a script sees a `TypeError` either way.
@@ -154,13 +165,7 @@ pub fn verdict_for_exchange(
             status,
             response_headers,
         ) {
-            Ok(info) => Verdict {
-                allowed: true,
-                kind: VerdictKind::Preflight,
-                needs_preflight: true,
-                preflight: Some(Box::new(info)),
-                ..Verdict::default()
-            },
+            Ok(info) => Verdict::preflight_accepted(info),
             Err(e) => Verdict {
                 needs_preflight: true,
                 ..Verdict::blocked(VerdictKind::Preflight, e)

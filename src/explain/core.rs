@@ -288,13 +288,7 @@ pub fn explain(
             },
         };
         let verdict = match browser::check_preflight(req, response.status, &response.headers) {
-            Ok(info) => Verdict {
-                allowed: true,
-                kind: VerdictKind::Preflight,
-                needs_preflight: true,
-                preflight: Some(Box::new(info)),
-                ..Verdict::default()
-            },
+            Ok(info) => Verdict::preflight_accepted(info),
             Err(v) => {
                 blocked_by_preflight = Some(v.clone());
                 v
