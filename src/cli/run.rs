@@ -401,24 +401,24 @@ fn gather_cases(args: &Args, paths: &[PathBuf]) -> Result<Gathered, u8> {
     for (loaded, shown, rev) in sets {
         errors.extend(loaded.errors);
         if loaded.cases.is_empty() {
-            errors.push(case::LoadError {
-                file: shown.clone(),
-                line: None,
-                message: "no case files (*.yaml) found".to_string(),
-            });
+            errors.push(case::LoadError::file(
+                shown.clone(),
+                case::LoadErrorKind::Io,
+                "no case files (*.yaml) found",
+            ));
         }
         described.push(format!("{} case(s) from {shown}", loaded.cases.len()));
         revisions.push(rev);
         for c in loaded.cases {
             if let Some(other) = cases.iter().find(|o| o.id == c.id) {
-                errors.push(case::LoadError {
-                    file: c.file.clone(),
-                    line: None,
-                    message: format!(
+                errors.push(case::LoadError::file(
+                    c.file.clone(),
+                    case::LoadErrorKind::Duplicate,
+                    format!(
                         "duplicate case id `{}` (also {}); rename one of the files",
                         c.id, other.file
                     ),
-                });
+                ));
             } else {
                 cases.push(c);
             }
