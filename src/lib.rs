@@ -12,9 +12,11 @@
 //! - [`runner`]: trials, step execution, comparison, diff rendering.
 //! - [`results`]: the one results model every report is rendered from.
 //! - [`report`]: Markdown, HTML, JUnit and JSON renderers.
+//! - [`record`]: recording expectations: a target's answers written into case files.
 //! - [`browser`]: what a browser makes of a response (WHATWG Fetch CORS checks).
 //! - [`difffuzz`]: differential fuzzing against the reference (`s3cors fuzz`).
 //! - [`mutation`]: the origin-mutation pack (CORS-scanner origins as generated cases).
+//! - [`explain`]: what S3 and a browser make of one request, in plain words (`s3cors explain`).
 //! - [`cli`]: the command-line front end (`s3cors serve|run|report|explain|sweep|diff`).
 
 // Lets code shared with the integration tests (the report fixtures in
@@ -27,7 +29,9 @@ pub mod case;
 pub mod cli;
 pub mod cors;
 pub mod difffuzz;
+pub mod explain;
 pub mod mutation;
+pub mod record;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -18,6 +18,9 @@ enum Command {
     Serve(cli::serve::Args),
     /// Run cases against one or more targets and write results and reports.
     Run(cli::run::Args),
+    /// Record expectations: run case files against one target and write its answers into
+    /// them (prints the diff; `--check` changes nothing and exits 1 on a difference).
+    Record(cli::record::Args),
     /// Render reports (Markdown, HTML, JUnit) from a results file.
     Report(cli::report::Args),
     /// Compare two targets' responses directly, case by case.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = match parsed.command {
         Command::Serve(a) => cli::serve::main(a),
         Command::Run(a) => cli::run::main(a),
+        Command::Record(a) => cli::record::main(a),
         Command::Report(a) => cli::report::main(a),
         Command::Diff(a) => cli::diff::main(a),
         Command::Explain(a) => cli::explain::main(a),

@@ -37,7 +37,11 @@ pub struct PreflightInfo {
 }
 
 /// Why a browser blocks a response; one variant per Chromium `CorsError` we can meet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Stored in [`Verdict::cause`] so that code deciding on a block (`s3cors explain`'s fixes)
+/// matches on the variant instead of searching [`Verdict::reason`]'s console wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "error", content = "value", rename_all = "snake_case")]
 pub enum CorsError {
     MissingAllowOriginHeader,
     WildcardOriginNotAllowed,
@@ -299,7 +303,7 @@ pub fn check_preflight(
         status,
         headers,
     )
-    .map_err(|e| Verdict::blocked(VerdictKind::Preflight, e.message(true)))
+    .map_err(|e| Verdict::blocked(VerdictKind::Preflight, e))
 }
 
 /// Fetch §"CORS-safelisted response-header name" (the seven names).
@@ -348,7 +352,7 @@ pub fn check_response(req: &BrowserRequest, _status: u16, headers: &[(String, St
         };
     }
     match cors_check(&req.origin, req.credentials, headers) {
-        Err(e) => Verdict::blocked(VerdictKind::Actual, e.message(false)),
+        Err(e) => Verdict::blocked(VerdictKind::Actual, e),
         Ok(()) => Verdict {
             allowed: true,
             readable_headers: readable_headers(req.credentials, headers),

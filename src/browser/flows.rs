@@ -135,6 +135,7 @@ pub fn notes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::browser::CorsError;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -194,9 +195,9 @@ mod tests {
 
     #[test]
     fn blocked_flows_say_what_to_add() {
-        let blocked = Verdict::blocked(VerdictKind::Actual, "no ACAO".into());
+        let blocked = Verdict::blocked(VerdictKind::Actual, CorsError::MissingAllowOriginHeader);
         assert!(notes(Flow::FormUpload, &blocked, &[], &[])[0].contains("add POST"));
-        let pre = Verdict::blocked(VerdictKind::Preflight, "no".into());
+        let pre = Verdict::blocked(VerdictKind::Preflight, CorsError::MissingAllowOriginHeader);
         let asked = h(&[(
             "Access-Control-Request-Headers",
             "authorization,x-amz-checksum-crc32",

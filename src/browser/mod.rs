@@ -74,14 +74,33 @@ pub struct Verdict {
     /// "multipart upload: ETag is not readable by your script — add ETag to ExposeHeaders".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Why the browser blocked, as data (`None` when allowed, and in results written before
+    /// this field existed). [`Verdict::reason`] is this cause's console sentence; code that
+    /// acts on a block matches on the cause, never on the sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<CorsError>,
 }
 
 impl Verdict {
-    pub(crate) fn blocked(kind: VerdictKind, reason: String) -> Verdict {
+    /// A blocking verdict for `cause`; the reason is the cause's console sentence (with
+    /// Chromium's preflight prefix for a [`VerdictKind::Preflight`]).
+    pub(crate) fn blocked(kind: VerdictKind, cause: CorsError) -> Verdict {
         Verdict {
             allowed: false,
-            reason,
+            reason: cause.message(kind == VerdictKind::Preflight),
+            cause: Some(cause),
             kind,
+            ..Verdict::default()
+        }
+    }
+
+    /// An accepted preflight and what the browser learnt from it.
+    pub fn preflight_accepted(info: PreflightInfo) -> Verdict {
+        Verdict {
+            allowed: true,
+            kind: VerdictKind::Preflight,
+            needs_preflight: true,
+            preflight: Some(Box::new(info)),
             ..Verdict::default()
         }
     }
@@ -146,16 +165,10 @@ pub fn verdict_for_exchange(
             status,
             response_headers,
         ) {
-            Ok(info) => Verdict {
-                allowed: true,
-                kind: VerdictKind::Preflight,
-                needs_preflight: true,
-                preflight: Some(Box::new(info)),
-                ..Verdict::default()
-            },
+            Ok(info) => Verdict::preflight_accepted(info),
             Err(e) => Verdict {
                 needs_preflight: true,
-                ..Verdict::blocked(VerdictKind::Preflight, e.message(true))
+                ..Verdict::blocked(VerdictKind::Preflight, e)
             },
         };
         return Some(verdict);
@@ -312,10 +325,10 @@ mod tests {
 
     #[test]
     fn browser_equivalence_ignores_reason_wording_and_max_age() {
-        let a = Verdict::blocked(VerdictKind::Preflight, "x".into());
-        let b = Verdict::blocked(VerdictKind::Preflight, "y".into());
+        let a = Verdict::blocked(VerdictKind::Preflight, CorsError::MissingAllowOriginHeader);
+        let b = Verdict::blocked(VerdictKind::Preflight, CorsError::PreflightInvalidStatus);
         assert!(a.browser_equivalent(&b));
-        let c = Verdict::blocked(VerdictKind::Actual, "x".into());
+        let c = Verdict::blocked(VerdictKind::Actual, CorsError::MissingAllowOriginHeader);
         assert!(!a.browser_equivalent(&c));
     }
 
@@ -330,13 +343,14 @@ mod tests {
 
     #[test]
     fn console_message_has_chromium_lead_in() {
-        let v = Verdict::blocked(VerdictKind::Actual, "R.".into());
+        let v = Verdict::blocked(VerdictKind::Actual, CorsError::PreflightInvalidStatus);
         assert_eq!(
             v.console_message("https://b.s3.amazonaws.com/k", ORIGIN)
                 .as_deref(),
             Some(
                 "Access to fetch at 'https://b.s3.amazonaws.com/k' from origin \
-                 'http://localhost:8000' has been blocked by CORS policy: R."
+                 'http://localhost:8000' has been blocked by CORS policy: It does not have \
+                 HTTP ok status."
             )
         );
         let allowed = Verdict {

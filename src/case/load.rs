@@ -12,24 +12,126 @@ use super::model::{
 use crate::s3::Addressing;
 use std::path::{Path, PathBuf};
 
+/// What kind of problem a [`LoadError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadErrorKind {
+    /// The file or directory cannot be read (or does not exist, or holds no case).
+    Io,
+    /// Not a case file: the YAML does not parse, or a field is unknown or has the wrong type.
+    Syntax,
+    /// A well-formed case that breaks a rule of the format (a step with two kinds, …).
+    Invalid,
+    /// Two case files have the same id.
+    Duplicate,
+}
+
 /// One problem in one case file.
+///
+/// Shown (its `Display`) the way rustc and Hurl show errors: the `file:line: message` line
+/// (which editors and CI logs link), then, when the position is known, the source line with a
+/// caret under the column:
+///
+/// ```text
+/// cases/x.yaml:6: unknown field 'statuss', expected one of …
+///   --> cases/x.yaml:6:7
+///    |
+///  6 |       statuss: 200
+///    |       ^^^^^^^
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct LoadError {
     /// The file as given to the loader (e.g. `cases/preflight/x.yaml`).
     pub file: String,
+    /// What kind of problem this is.
+    pub kind: LoadErrorKind,
     /// 1-based line, when known.
     pub line: Option<usize>,
+    /// 1-based column (in characters) on `line`, when known.
+    pub column: Option<usize>,
     /// What is wrong (names the field).
     pub message: String,
+    /// The text of `line`, for the excerpt.
+    pub source_line: Option<String>,
 }
 
 impl LoadError {
+    /// An error about a whole file or directory (no position).
+    pub fn file(file: impl Into<String>, kind: LoadErrorKind, message: impl Into<String>) -> Self {
+        LoadError {
+            file: file.into(),
+            kind,
+            line: None,
+            column: None,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
+    /// An error at `line`/`column` of `src` (either may be unknown); keeps the line's text
+    /// for the excerpt.
+    pub fn at(
+        file: &str,
+        src: &str,
+        line: Option<usize>,
+        column: Option<usize>,
+        kind: LoadErrorKind,
+        message: String,
+    ) -> Self {
+        let line = line.filter(|&l| l > 0);
+        let source_line = line
+            .and_then(|l| src.lines().nth(l - 1))
+            .map(str::to_string);
+        LoadError {
+            file: file.to_string(),
+            kind,
+            line,
+            column: column.filter(|&c| c > 0),
+            message,
+            source_line,
+        }
+    }
+
     fn render(&self) -> String {
-        match self.line {
+        let mut out = match self.line {
             Some(line) => format!("{}:{}: {}", self.file, line, self.message),
             None => format!("{}: {}", self.file, self.message),
+        };
+        if let Some(excerpt) = self.excerpt() {
+            out.push('\n');
+            out.push_str(&excerpt);
         }
+        out
+    }
+
+    /// The `-->` line, the source line and the caret; `None` without a known line.
+    pub fn excerpt(&self) -> Option<String> {
+        let line = self.line?;
+        let text = self.source_line.as_deref()?.trim_end();
+        let number = line.to_string();
+        let gutter = " ".repeat(number.len());
+        let at = match self.column {
+            Some(c) => format!("{}:{line}:{c}", self.file),
+            None => format!("{}:{line}", self.file),
+        };
+        let mut out = format!("{gutter}--> {at}\n{gutter} |\n{number} | {text}");
+        // Without a column, the caret marks the line's first non-blank character.
+        let column = self
+            .column
+            .unwrap_or_else(|| text.chars().take_while(|c| c.is_whitespace()).count() + 1);
+        let before: String = text
+            .chars()
+            .take(column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let width = text
+            .chars()
+            .skip(column - 1)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | '}' | ']'))
+            .count()
+            .max(1);
+        out.push_str(&format!("\n{gutter} | {before}{}", "^".repeat(width)));
+        Some(out)
     }
 }
 
@@ -58,7 +160,11 @@ pub struct CaseStep {
     pub action: Action,
     /// Values this step's response provides to later steps (`${name}`).
     pub capture: crate::case::OrderedMap<super::model::CaptureSpec>,
+    /// The expectation (a default one, status 0, when `recorded` is false).
     pub expect: Expect,
+    /// False for a blank expectation (`expect: record` or no `expect:`): `s3cors record`
+    /// fills it in, `s3cors run` fails the case naming the step.
+    pub recorded: bool,
 }
 
 /// What a step does.
@@ -68,6 +174,15 @@ pub enum Action {
     PutBucketCors(PutBucketCorsSpec),
     GetBucketCors(ApiCallSpec),
     DeleteBucketCors(ApiCallSpec),
+}
+
+impl Case {
+    /// 1-based numbers of the steps whose expectation is blank (not yet recorded).
+    pub fn unrecorded_steps(&self) -> Vec<usize> {
+        (1..=self.steps.len())
+            .filter(|&n| !self.steps[n - 1].recorded)
+            .collect()
+    }
 }
 
 impl CaseStep {
@@ -114,11 +229,11 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
         if path.is_dir() {
             let mut found = Vec::new();
             if let Err(e) = walk(path, &mut found) {
-                loaded.errors.push(LoadError {
-                    file: path.display().to_string(),
-                    line: None,
-                    message: format!("cannot read directory: {e}"),
-                });
+                loaded.errors.push(LoadError::file(
+                    path.display().to_string(),
+                    LoadErrorKind::Io,
+                    format!("cannot read directory: {e}"),
+                ));
             }
             for f in found {
                 let id = case_id(&f, Some(path));
@@ -128,11 +243,11 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
             let id = case_id(path, None);
             files.push((path.clone(), id));
         } else {
-            loaded.errors.push(LoadError {
-                file: path.display().to_string(),
-                line: None,
-                message: "no such file or directory".to_string(),
-            });
+            loaded.errors.push(LoadError::file(
+                path.display().to_string(),
+                LoadErrorKind::Io,
+                "no such file or directory",
+            ));
         }
     }
     files.sort();
@@ -143,22 +258,22 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
             Ok(src) => match parse_case(&id, &shown, &src) {
                 Ok(case) => {
                     if loaded.cases.iter().any(|c| c.id == case.id) {
-                        loaded.errors.push(LoadError {
-                            file: shown,
-                            line: None,
-                            message: format!("duplicate case id `{}`", case.id),
-                        });
+                        loaded.errors.push(LoadError::file(
+                            shown,
+                            LoadErrorKind::Duplicate,
+                            format!("duplicate case id `{}`", case.id),
+                        ));
                     } else {
                         loaded.cases.push(case);
                     }
                 }
                 Err(errs) => loaded.errors.extend(errs),
             },
-            Err(e) => loaded.errors.push(LoadError {
-                file: shown,
-                line: None,
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => loaded.errors.push(LoadError::file(
+                shown,
+                LoadErrorKind::Io,
+                format!("cannot read: {e}"),
+            )),
         }
     }
     loaded.cases.sort_by(|a, b| a.id.cmp(&b.id));
@@ -211,14 +326,18 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
         Err(e) => return Err(vec![yaml_error(file, src, &e)]),
     };
     let mut errors = Vec::new();
-    let mut err = |line: Option<usize>, message: String| {
-        errors.push(LoadError {
-            file: file.to_string(),
+    // Semantic errors point at a top-level key (column 1) or at a step's first character.
+    let mut err = |(line, column): (Option<usize>, Option<usize>), message: String| {
+        errors.push(LoadError::at(
+            file,
+            src,
             line,
+            column,
+            LoadErrorKind::Invalid,
             message,
-        })
+        ))
     };
-    let key_line = |key: &str| line_of_key(src, key);
+    let key_line = |key: &str| (line_of_key(src, key), Some(1));
 
     if raw.title.trim().is_empty() {
         err(key_line("title"), "`title` is empty".into());
@@ -271,7 +390,8 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
     let mut steps = Vec::new();
     for (i, spanned) in raw.steps.into_iter().enumerate() {
         let line = spanned.referenced.line() as usize;
-        let line_opt = (line > 0).then_some(line);
+        let column = spanned.referenced.column() as usize;
+        let line_opt = ((line > 0).then_some(line), (column > 0).then_some(column));
         let Step {
             request,
             put_bucket_cors,
@@ -280,6 +400,10 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             capture,
             expect,
         } = spanned.value;
+        let (expect, recorded) = match expect {
+            Some(super::model::ExpectField::Given(e)) => (*e, true),
+            Some(super::model::ExpectField::Record) | None => (Expect::default(), false),
+        };
         let kinds: Vec<&str> = [
             request.as_ref().map(|_| "request"),
             put_bucket_cors.as_ref().map(|_| "put_bucket_cors"),
@@ -397,6 +521,7 @@ pub fn parse_case(id: &str, file: &str, src: &str) -> Result<Case, Vec<LoadError
             action,
             capture,
             expect,
+            recorded,
         });
     }
 
@@ -433,22 +558,19 @@ fn line_of_key(src: &str, key: &str) -> Option<usize> {
 }
 
 fn yaml_error(file: &str, src: &str, e: &serde_saphyr::Error) -> LoadError {
-    let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
-    let mut message = clean_message(&e.without_snippet().to_string());
-    // Type errors ("invalid u16") do not name the field: quote the source line, which does.
-    if let Some(text) = line
-        .and_then(|l| src.lines().nth(l - 1))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let shown: String = text.chars().take(80).collect();
-        message.push_str(&format!(" (in `{shown}`)"));
-    }
-    LoadError {
-        file: file.to_string(),
+    let location = e.location();
+    let line = location.map(|l| l.line() as usize);
+    let column = location.map(|l| l.column() as usize);
+    // The excerpt quotes the source line, which names the field a type error ("invalid u16")
+    // is about.
+    LoadError::at(
+        file,
+        src,
         line,
-        message,
-    }
+        column,
+        LoadErrorKind::Syntax,
+        clean_message(&e.without_snippet().to_string()),
+    )
 }
 
 /// serde-saphyr appends ` at line L column C` to its messages; we print `file:line:` instead.
@@ -485,6 +607,25 @@ mod tests {
             s.starts_with("cases/x.yaml:6: unknown field 'statuss'"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn excerpt_marks_the_token_at_the_column() {
+        let e = LoadError::at(
+            "f.yaml",
+            "a: 1\n  key: value\n",
+            Some(2),
+            Some(3),
+            LoadErrorKind::Invalid,
+            "bad".into(),
+        );
+        assert_eq!(
+            e.to_string(),
+            "f.yaml:2: bad\n --> f.yaml:2:3\n  |\n2 |   key: value\n  |   ^^^"
+        );
+        let no_line = LoadError::file("f.yaml", LoadErrorKind::Io, "cannot read: gone");
+        assert_eq!(no_line.to_string(), "f.yaml: cannot read: gone");
+        assert_eq!(no_line.excerpt(), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@ pub mod model;
 pub mod ordered;
 
 pub use load::{
-    Action, Case, CaseStep, LoadError, Loaded, is_cors_surface, load_dir, load_paths, parse_case,
+    Action, Case, CaseStep, LoadError, LoadErrorKind, Loaded, is_cors_surface, load_dir,
+    load_paths, parse_case,
 };
 pub use model::{Capability, CaseFile};
 pub use ordered::OrderedMap;

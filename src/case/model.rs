@@ -170,8 +170,68 @@ pub struct Step {
     /// in any later string (only `request` steps capture).
     #[serde(default)]
     pub capture: OrderedMap<CaptureSpec>,
-    /// What the response must look like.
-    pub expect: Expect,
+    /// What the response must look like; `record` (or no `expect:` at all) leaves it to
+    /// `s3cors record` to fill in from a target's answer.
+    #[serde(default)]
+    pub expect: Option<ExpectField>,
+}
+
+/// The `expect:` of a step as written: an expectation, or the word `record` (a blank one).
+///
+/// Decision (issue 13): a *blank* expectation is `expect: record` or a step without
+/// `expect:`. Both load (so `s3cors record` can fill them in) and both make `s3cors run`
+/// fail the case with "step N has no recorded expectation" instead of passing it.
+/// `expect: {}` is *not* blank: it lacks `status`, which stays required, so a typo cannot
+/// turn a real expectation into a blank one.
+#[derive(Debug, Clone)]
+pub enum ExpectField {
+    /// `expect: record`.
+    Record,
+    /// A written expectation.
+    Given(Box<Expect>),
+}
+
+impl<'de> Deserialize<'de> for ExpectField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ExpectField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping (status, headers, …) or the word `record`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ExpectField, E> {
+                if v == "record" {
+                    Ok(ExpectField::Record)
+                } else {
+                    Err(E::custom(format!(
+                        "`expect: {v}`: an expectation is a mapping (status, headers, …) or the word `record`"
+                    )))
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ExpectField, A::Error> {
+                Expect::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|e| ExpectField::Given(Box::new(e)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ExpectField {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExpectField".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let given = generator.subschema_for::<Expect>();
+        schemars::json_schema!({
+            "description": "What the response must look like, or `record`: a blank expectation that `s3cors record` fills in.",
+            "anyOf": [given, {"const": "record", "type": "string"}]
+        })
+    }
 }
 
 /// Where a captured value comes from: exactly one of `header` and `xml`.
@@ -349,7 +409,7 @@ pub enum CorsSurface {
 }
 
 /// The expected response.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// HTTP status.

@@ -80,7 +80,7 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     };
     let cases = cases.unwrap_or_else(|| load_case_files(&a, &b));
     let report = compare_runs(&a, &b, &cases);
-    let colour = render::use_colour() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let colour = render::colour_on(&std::io::stdout());
     print!("{}", report.render(args.names_only, colour));
     eprintln!("{}", report.summary());
     Ok(report.exit_code())

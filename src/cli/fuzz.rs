@@ -50,7 +50,7 @@ pub struct Args {
     pub expectations: PathBuf,
     /// A results file of a corpus run against the same target (its name must match): the
     /// deviation classes its failing cases show are counted as known, not rewritten
-    /// (default: reports/results.json when it exists).
+    /// (default: reports/results.json.gz, else reports/results.json, when one exists).
     #[arg(long, value_name = "FILE")]
     pub corpus_results: Option<PathBuf>,
     /// Per-request timeout in seconds.
@@ -120,28 +120,23 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             return Ok(EXIT_CASE_ERRORS);
         }
     };
+    // The published results (`reports/results.json.gz`, or an uncompressed `results.json` from a
+    // local `s3cors run --report-dir reports`) when the flag is absent.
     let corpus_file = args.corpus_results.clone().or_else(|| {
-        let p = PathBuf::from("reports/results.json");
-        p.is_file().then_some(p)
+        ["reports/results.json.gz", "reports/results.json"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
     });
     let corpus = match &corpus_file {
         None => difffuzz::CorpusClasses::default(),
-        Some(p) => {
-            let text = match std::fs::read_to_string(p) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: {}: {e}", p.display());
-                    return Ok(EXIT_CASE_ERRORS);
-                }
-            };
-            match serde_json::from_str::<crate::results::RunResults>(&text) {
-                Ok(r) => difffuzz::CorpusClasses::from_results(&r, &name),
-                Err(e) => {
-                    eprintln!("error: {}: not a results file: {e}", p.display());
-                    return Ok(EXIT_CASE_ERRORS);
-                }
+        Some(p) => match crate::report::read_results(p) {
+            Ok(r) => difffuzz::CorpusClasses::from_results(&r, &name),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_CASE_ERRORS);
             }
-        }
+        },
     };
     if let Some(p) = &corpus_file {
         eprintln!(

@@ -16,6 +16,7 @@ pub mod cases;
 pub mod diff;
 pub mod explain;
 pub mod fuzz;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod serve;

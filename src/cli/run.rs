@@ -108,6 +108,10 @@ pub struct Args {
     /// origin in the cases, ids `mutation/…`, tagged `security`).
     #[arg(long)]
     pub no_mutations: bool,
+    /// Record instead of judging: the same as `s3cors record` with these case paths and the
+    /// one `--target` (see `s3cors record --help`).
+    #[arg(long)]
+    pub bless: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -185,6 +189,9 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
             return Ok(EXIT_USAGE);
         }
     };
+    if args.bless {
+        return bless(&args, paths, filter);
+    }
     let target_words = if args.targets.is_empty() {
         vec!["embedded".to_string()]
     } else {
@@ -301,6 +308,39 @@ pub fn main(args: Args) -> anyhow::Result<u8> {
     Ok(super::exit_code(&results))
 }
 
+/// `run --bless`: `s3cors record` with the run's case paths and its one target.
+fn bless(args: &Args, paths: Vec<PathBuf>, filter: Option<String>) -> anyhow::Result<u8> {
+    if let Some(f) = filter {
+        eprintln!(
+            "error: --bless records whole case files: give files or folders, not the filter `{f}`"
+        );
+        return Ok(EXIT_USAGE);
+    }
+    if args.targets.len() > 1 {
+        eprintln!(
+            "error: --bless records from one target; {} given",
+            args.targets.len()
+        );
+        return Ok(EXIT_USAGE);
+    }
+    let mut paths = paths;
+    paths.extend(args.extra_cases.iter().cloned());
+    super::record::main(super::record::Args {
+        paths,
+        target: args
+            .targets
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "embedded".to_string()),
+        check: false,
+        volatile: Vec::new(),
+        normalise: false,
+        region: args.region.clone(),
+        timeout: args.timeout,
+        aws_confirm: args.aws_confirm,
+    })
+}
+
 /// The cases of a run and the revision that names them.
 struct Gathered {
     cases: Vec<Case>,
@@ -361,24 +401,24 @@ fn gather_cases(args: &Args, paths: &[PathBuf]) -> Result<Gathered, u8> {
     for (loaded, shown, rev) in sets {
         errors.extend(loaded.errors);
         if loaded.cases.is_empty() {
-            errors.push(case::LoadError {
-                file: shown.clone(),
-                line: None,
-                message: "no case files (*.yaml) found".to_string(),
-            });
+            errors.push(case::LoadError::file(
+                shown.clone(),
+                case::LoadErrorKind::Io,
+                "no case files (*.yaml) found",
+            ));
         }
         described.push(format!("{} case(s) from {shown}", loaded.cases.len()));
         revisions.push(rev);
         for c in loaded.cases {
             if let Some(other) = cases.iter().find(|o| o.id == c.id) {
-                errors.push(case::LoadError {
-                    file: c.file.clone(),
-                    line: None,
-                    message: format!(
+                errors.push(case::LoadError::file(
+                    c.file.clone(),
+                    case::LoadErrorKind::Duplicate,
+                    format!(
                         "duplicate case id `{}` (also {}); rename one of the files",
                         c.id, other.file
                     ),
-                });
+                ));
             } else {
                 cases.push(c);
             }

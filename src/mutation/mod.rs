@@ -416,12 +416,14 @@ fn mutation_case(
                 action: request("OPTIONS", true),
                 capture: OrderedMap::default(),
                 expect: preflight_expect,
+                recorded: true,
             },
             CaseStep {
                 line,
                 action: request("GET", false),
                 capture: OrderedMap::default(),
                 expect: expect(200, &actual_headers, None),
+                recorded: true,
             },
         ],
     }

@@ -282,17 +282,21 @@ fn open_link(target: &str, case: &str, text: &str) -> String {
     )
 }
 
+/// What `encodeURIComponent` leaves alone: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// Percent-encodes like `encodeURIComponent` (the page decodes with `decodeURIComponent`).
 fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, URI_COMPONENT).to_string()
 }
 
 fn browser_section(out: &mut String, r: &RunResults) {
@@ -817,8 +821,18 @@ const JS: &str = include_str!("assets/report.js");
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::report::sample::{HOSTILE_TITLE, sample_results};
+
+    #[test]
+    fn encode_component_matches_encode_uri_component() {
+        // encodeURIComponent("a/b c?&=#é!~*'()-_.") in a browser.
+        assert_eq!(
+            encode_component("a/b c?&=#é!~*'()-_."),
+            "a%2Fb%20c%3F%26%3D%23%C3%A9!~*'()-_."
+        );
+    }
 
     /// The page as the script sees it once a cell was opened (details expanded).
     fn expanded(r: &RunResults) -> String {

@@ -6,6 +6,9 @@
 //! before it is written, and the renderers never build markup from data any other way.
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
+///
+/// Hand-written, not `quick_xml::escape`: HTML wants `&#39;` (`&apos;` is not HTML 4), and
+/// control characters are shown as `\u{…}` rather than passed through.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for ch in s.chars() {

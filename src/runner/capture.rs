@@ -36,6 +36,11 @@ impl Vars {
         }
     }
 
+    /// The captured `(name, value)` pairs, in capture order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// Whether nothing was captured.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

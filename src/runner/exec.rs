@@ -618,6 +618,40 @@ pub async fn run_case_pooled(
     }
 }
 
+/// The step being run, for the one way a step ends a case as an error.
+struct StepAt<'a> {
+    case: &'a Case,
+    /// 0-based.
+    index: usize,
+    step: &'a CaseStep,
+    label: &'a str,
+}
+
+impl StepAt<'_> {
+    /// `Errored` with `step N (label) at file:line: what`.
+    fn errored(&self, what: impl std::fmt::Display) -> Decision {
+        self.decision(format!(
+            "step {} ({}) at {}:{}: {what}",
+            self.index + 1,
+            self.label,
+            self.case.file,
+            self.step.line
+        ))
+    }
+
+    /// `Errored` with `step N (label): what`, for a request that got no answer at all.
+    fn errored_unlocated(&self, what: impl std::fmt::Display) -> Decision {
+        self.decision(format!("step {} ({}): {what}", self.index + 1, self.label))
+    }
+
+    fn decision(&self, reason: String) -> Decision {
+        Decision::Errored {
+            reason,
+            step: Some((self.index, self.step.line)),
+        }
+    }
+}
+
 async fn run_steps(
     target: &dyn Target,
     case: &Case,
@@ -628,16 +662,17 @@ async fn run_steps(
     for (i, step) in case.steps.iter().enumerate() {
         let step = &super::capture::apply(step, &vars);
         let label = step.label();
+        let at = StepAt {
+            case,
+            index: i,
+            step,
+            label: &label,
+        };
         let req = step_request(step, bucket);
         // Signed once: the request sent is the one kept (redacted) in the results.
         let exchanged = match target.exchange(&req).await {
             Ok(x) => x,
-            Err(e) => {
-                return Decision::Errored {
-                    reason: format!("step {} ({label}): {e}", i + 1),
-                    step: Some((i, step.line)),
-                };
-            }
+            Err(e) => return at.errored_unlocated(e),
         };
         let wire = stored_request(&redact(&exchanged.wire));
         let mut result = StepResult {
@@ -652,29 +687,15 @@ async fn run_steps(
                 // The curl replay is rendered only where a reader needs it: failing steps.
                 result.curl = render::curl(&result.request);
                 out.push(result);
-                return Decision::Errored {
-                    reason: format!(
-                        "step {} ({label}) at {}:{}: {e}",
-                        i + 1,
-                        case.file,
-                        step.line
-                    ),
-                    step: Some((i, step.line)),
-                };
+                return at.errored(e);
             }
         };
         if is_slow_down(&resp) && step.expect.status != 503 {
             result.response = Some(resp);
             out.push(result);
-            return Decision::Errored {
-                reason: format!(
-                    "step {} ({label}) at {}:{}: the target answered 503 SlowDown (it throttled the request). That says nothing about CORS, so it is a harness error, not a difference; a judged request is never retried",
-                    i + 1,
-                    case.file,
-                    step.line
-                ),
-                step: Some((i, step.line)),
-            };
+            return at.errored(
+                "the target answered 503 SlowDown (it throttled the request). That says nothing about CORS, so it is a harness error, not a difference; a judged request is never retried",
+            );
         }
         let rendered = compare::render(&step.expect, &resp, bucket);
         result.expected = Some(ExpectedResponse {
@@ -698,15 +719,7 @@ async fn run_steps(
         result.passed = rendered.matches();
         if let (true, Err(e)) = (rendered.matches(), captured) {
             out.push(result);
-            return Decision::Errored {
-                reason: format!(
-                    "step {} ({label}) at {}:{}: {e}",
-                    i + 1,
-                    case.file,
-                    step.line
-                ),
-                step: Some((i, step.line)),
-            };
+            return at.errored(e);
         }
         if !rendered.matches() {
             let diff = render::diff(&rendered.expected, &rendered.actual);
@@ -727,6 +740,87 @@ async fn run_steps(
         out.push(result);
     }
     Decision::Passed
+}
+
+/// One step's answer as `s3cors record` sees it.
+#[derive(Debug, Clone)]
+pub struct ObservedStep {
+    pub response: S3Response,
+    /// The values captured by earlier steps (what this step's expectation may name as
+    /// `${name}`).
+    pub vars: Vec<(String, String)>,
+}
+
+/// What running a case without judging it produced: the answers of the steps that ran.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    /// The bucket the case ran in (recorded values name it `${bucket}`).
+    pub bucket: String,
+    pub steps: Vec<ObservedStep>,
+    /// Why the case stopped before its last step (set-up failed, a transport error, a
+    /// missing capture, throttling), naming the step.
+    pub stopped: Option<String>,
+    /// Whether the stop was a `503 SlowDown` (a fresh re-run may cure it).
+    pub throttled: bool,
+    /// Teardown problem, if any.
+    pub teardown: Option<String>,
+}
+
+/// Runs a case's set-up and *every* step in a fresh `bucket` without judging any answer
+/// (for `s3cors record`), then tears the bucket down. Captures are applied as in a run;
+/// a judged step is never retried.
+pub async fn observe_case(
+    target: &dyn Target,
+    region: Option<&str>,
+    case: &Case,
+    bucket: &str,
+) -> Observation {
+    let mut obs = Observation {
+        bucket: bucket.to_string(),
+        ..Observation::default()
+    };
+    match setup(target, region, case, bucket).await {
+        Err(SetupStop::Unsupported(r)) => obs.stopped = Some(format!("unsupported: {r}")),
+        Err(SetupStop::Error(r)) => obs.stopped = Some(format!("set-up: {r}")),
+        Ok(()) => {
+            let mut vars = super::capture::Vars::default();
+            for (i, step) in case.steps.iter().enumerate() {
+                let applied = super::capture::apply(step, &vars);
+                let req = step_request(&applied, bucket);
+                let at = format!(
+                    "step {} ({}) at {}:{}",
+                    i + 1,
+                    step.label(),
+                    case.file,
+                    step.line
+                );
+                let resp = match target.send(&req).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        obs.stopped = Some(format!("{at}: {e}"));
+                        break;
+                    }
+                };
+                if is_slow_down(&resp) && !(step.recorded && step.expect.status == 503) {
+                    obs.stopped = Some(format!("{at}: the target answered 503 SlowDown"));
+                    obs.throttled = true;
+                    break;
+                }
+                let before = vars.pairs().to_vec();
+                let captured = vars.collect(&step.capture, &resp);
+                obs.steps.push(ObservedStep {
+                    response: resp,
+                    vars: before,
+                });
+                if let Err(e) = captured {
+                    obs.stopped = Some(format!("{at}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    obs.teardown = teardown(target, case, bucket).await;
+    obs
 }
 
 impl StepFailure {

@@ -32,6 +32,7 @@ pub mod capture;
 pub mod compare;
 pub mod exec;
 pub mod expectations;
+pub mod observe;
 pub mod pool;
 pub mod probe;
 pub mod render;
@@ -119,6 +120,17 @@ pub enum Decision {
         reason: String,
         step: Option<(usize, usize)>,
     },
+}
+
+/// Why a case with blank expectations cannot be judged: names the steps and the fix.
+pub fn unrecorded_reason(case: &Case, steps: &[usize]) -> String {
+    let list: Vec<String> = steps.iter().map(|n| n.to_string()).collect();
+    format!(
+        "{}: step(s) {} have no recorded expectation (`expect: record` or no `expect:`); record them with `s3cors record {}` and review the diff",
+        case.file,
+        list.join(", "),
+        case.file
+    )
 }
 
 /// The one place outcomes are assigned. `target` and `case` are there for the
@@ -313,7 +325,14 @@ impl Session {
         let Some(t) = self.targets.get(ti) else {
             return Err(Failed::from("internal: no such target"));
         };
-        let run = if let Some(r) = &t.unavailable {
+        let unrecorded = case.unrecorded_steps();
+        let run = if !unrecorded.is_empty() {
+            // A blank expectation (`expect: record`) judges nothing: passing it would be a lie.
+            None.ok_or(Decision::Errored {
+                reason: unrecorded_reason(case, &unrecorded),
+                step: None,
+            })
+        } else if let Some(r) = &t.unavailable {
             None.ok_or(Decision::Skipped(r.clone()))
         } else if let Some(r) = &t.broken {
             None.ok_or(Decision::Errored {

@@ -6,11 +6,17 @@
 
 use crate::s3::WireRequest;
 use similar::{ChangeTag, TextDiff};
-use std::io::IsTerminal;
 
-/// Whether failure output should be coloured: stderr is a terminal and `NO_COLOR` is unset.
+/// Whether failure output (on stderr) should be coloured; see [`colour_on`].
 pub fn use_colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    colour_on(&std::io::stderr())
+}
+
+/// The crate's one colour decision, for any output stream: anstream's, so `NO_COLOR`,
+/// `CLICOLOR`, `CLICOLOR_FORCE` and `TERM=dumb` mean what they mean everywhere else (colour
+/// only on a terminal by default; a set, non-empty `NO_COLOR` always wins).
+pub fn colour_on(stream: &impl anstream::stream::RawStream) -> bool {
+    anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
 }
 
 /// A unified `-expected +actual` diff of two canonical texts (every line, no hunks: the texts

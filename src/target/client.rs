@@ -19,19 +19,22 @@ use aws_sigv4::http_request::{
     SigningSettings, UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-/// Characters S3 (SigV4 `UriEncode`) leaves alone: `A-Z a-z 0-9 - _ . ~`.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-/// The same plus `/`, for object keys in paths.
-const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
+use crate::s3::uri::{UNRESERVED, UNRESERVED_PATH as PATH};
+
+/// What the SDK signer needs besides the request: the virtual-hosted `Host` (presigned URLs
+/// sign only it), the URL as rendered before signing, the body, and the signing time.
+#[derive(Clone, Copy)]
+struct SdkSigning<'a> {
+    vhost: Option<&'a str>,
+    url: &'a str,
+    body: &'a [u8],
+    now: SystemTime,
+}
 
 /// How long a presigned URL is valid.
 const PRESIGN_EXPIRES: Duration = Duration::from_secs(3600);
@@ -366,20 +369,11 @@ impl HttpTarget {
             headers.push(("Content-Type".to_string(), content_type));
             body = form_body;
         }
-        if req.auth == Auth::Anonymous {
-            return Ok((
-                WireRequest {
-                    method: req.method.clone(),
-                    url: url(&query),
-                    headers,
-                    body,
-                },
-                parsed(&query),
-            ));
-        }
-        if fast
-            && req.auth == Auth::Signed
-            && let Some(signed) = self.signer.sign_headers(
+        // Anonymous requests go as they are; header-signed ones take the fast signer when it
+        // can (`fast`), and everything else is signed by the AWS SDK's signer below. One
+        // `WireRequest` is built at the end, whichever way the request was signed.
+        let fast_signed = if fast && req.auth == Auth::Signed {
+            self.signer.sign_headers(
                 &super::sigv4::Parts {
                     method: &req.method,
                     path: &path,
@@ -390,19 +384,51 @@ impl HttpTarget {
                 },
                 now,
             )
-        {
-            headers.extend(signed);
-            return Ok((
-                WireRequest {
-                    method: req.method.clone(),
-                    url: url(&query),
-                    headers,
-                    body,
+        } else {
+            None
+        };
+        let mut query = query;
+        match fast_signed {
+            _ if req.auth == Auth::Anonymous => {}
+            Some(signed) => headers.extend(signed),
+            None => self.sign_with_sdk(
+                req,
+                &SdkSigning {
+                    vhost: vhost.as_deref(),
+                    url: &url(&query),
+                    body: &body,
+                    now,
                 },
-                parsed(&query),
-            ));
+                &mut headers,
+                &mut query,
+            )?,
         }
+        Ok((
+            WireRequest {
+                method: req.method.clone(),
+                url: url(&query),
+                headers,
+                body,
+            },
+            parsed(&query),
+        ))
+    }
 
+    /// Signs with the AWS SDK's SigV4 signer: header-signed requests get their `Authorization`
+    /// and `x-amz-*` headers, presigned ones their `X-Amz-*` query parameters.
+    fn sign_with_sdk(
+        &self,
+        req: &S3Request,
+        what: &SdkSigning<'_>,
+        headers: &mut Vec<(String, String)>,
+        query: &mut String,
+    ) -> Result<(), TransportError> {
+        let SdkSigning {
+            vhost,
+            url,
+            body,
+            now,
+        } = *what;
         let identity = Credentials::new(
             &self.cfg.access_key,
             &self.cfg.secret_key,
@@ -444,7 +470,7 @@ impl HttpTarget {
         // Header-signed requests sign every header sent; presigned URLs sign only `host`
         // (what an SDK presigner does; a browser adds its own headers later).
         let signable_headers: Vec<(&str, &str)> = if presigned {
-            vhost.iter().map(|h| ("host", h.as_str())).collect()
+            vhost.iter().map(|h| ("host", *h)).collect()
         } else {
             headers
                 .iter()
@@ -454,11 +480,11 @@ impl HttpTarget {
         let signable_body = if presigned {
             SignableBody::UnsignedPayload
         } else {
-            SignableBody::Bytes(&body)
+            SignableBody::Bytes(body)
         };
         let signable = SignableRequest::new(
             &sign_method,
-            url(&query),
+            url.to_string(),
             signable_headers.into_iter(),
             signable_body,
         )
@@ -470,7 +496,6 @@ impl HttpTarget {
         for h in new_headers {
             headers.push((h.name().to_string(), h.value().to_string()));
         }
-        let mut query = query;
         for (name, value) in new_params {
             if !query.is_empty() {
                 query.push('&');
@@ -481,15 +506,7 @@ impl HttpTarget {
                 utf8_percent_encode(&value, UNRESERVED)
             ));
         }
-        Ok((
-            WireRequest {
-                method: req.method.clone(),
-                url: url(&query),
-                headers,
-                body,
-            },
-            parsed(&query),
-        ))
+        Ok(())
     }
 
     /// Sends a prepared request (`body` separately, so [`Target::send`] can move it and

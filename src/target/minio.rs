@@ -12,19 +12,18 @@
 //!   it, and answers those cases' PutBucketCors itself (the configuration is already in force).
 //! - **Images are disappearing.** `minio/minio` is gone from Docker Hub and the testcontainers
 //!   module's hard-coded tag with it; `quay.io/minio/minio` still serves older releases. The
-//!   image is configurable ([`MinioOptions::from_env`], `S3CORS_MINIO_IMAGE`, or
+//!   image is configurable ([`spec_from_env`], `S3CORS_MINIO_IMAGE`, or
 //!   `--target minio,image=NAME:TAG`).
 //! - **Many machines have no Docker engine.** Before touching testcontainers the container
-//!   target asks the engine for `/_ping` with a short timeout ([`probe_docker`]); when
+//!   target asks the engine for `/_ping` with a short timeout
+//!   ([`super::docker::probe_docker`]); when
 //!   nothing answers, the target is *unavailable* with the reason and every trial is skipped
 //!   with it. Nothing else in the run is affected.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
-use super::container::{ContainerSpec, ContainerTarget};
-pub use super::docker::{docker_host, probe_docker};
+use super::container::{ContainerSpec, ContainerTarget, split_image};
 use super::presets::Preset;
 use super::{
     CasePolicy, CaseSupport, S3Request, S3Response, Target, TargetExt, TargetPolicy,
@@ -33,11 +32,6 @@ use super::{
 use crate::case::{Action, Case};
 use crate::cors::CorsRule;
 
-/// Default image: the quay.io copy, which still serves released tags (Docker Hub's
-/// `minio/minio` does not any more).
-pub const DEFAULT_IMAGE: &str = "quay.io/minio/minio";
-/// Default tag: the last community release known to be served by quay.io.
-pub const DEFAULT_TAG: &str = "RELEASE.2025-09-07T16-13-09Z";
 /// MinIO's fixed method list for global CORS (`cmd/api-router.go`, minus OPTIONS/PATCH,
 /// which S3 rules cannot name).
 const GLOBAL_METHODS: [&str; 5] = ["DELETE", "GET", "HEAD", "POST", "PUT"];
@@ -51,76 +45,58 @@ pub enum MinioMode {
     GlobalCors,
 }
 
-/// How to start the container. Built by [`MinioOptions::from_env`]; every field can be set
-/// directly too (tests do).
-#[derive(Clone)]
-pub struct MinioOptions {
-    pub mode: MinioMode,
-    /// Image name without tag.
-    pub image: String,
-    pub tag: String,
-    /// `MINIO_ROOT_USER` inside the container (the access key).
-    pub root_user: String,
-    /// `MINIO_ROOT_PASSWORD` inside the container (the secret key). Never printed.
-    pub root_password: String,
-    /// `MINIO_API_CORS_ALLOW_ORIGIN` inside the container; `None` leaves MinIO's default (`*`).
-    pub cors_allow_origin: Option<String>,
-    /// Docker endpoint to probe; `None` resolves it like testcontainers does
-    /// ([`docker_host`]).
-    pub docker_host: Option<String>,
-    /// How long the Docker probe may take.
-    pub probe_timeout: Duration,
-    /// How long MinIO may take to report readiness.
-    pub startup_timeout: Duration,
-}
-
-impl std::fmt::Debug for MinioOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MinioOptions")
-            .field("mode", &self.mode)
-            .field("image", &self.image)
-            .field("tag", &self.tag)
-            .field("root_user", &self.root_user)
-            .field("root_password", &"<redacted>")
-            .field("cors_allow_origin", &self.cors_allow_origin)
-            .field("docker_host", &self.docker_host)
-            .finish()
+impl MinioMode {
+    /// The container preset of this mode (image, port, readiness, version probe).
+    pub fn preset(self) -> Preset {
+        match self {
+            MinioMode::BucketCors => Preset::Minio,
+            MinioMode::GlobalCors => Preset::MinioGlobal,
+        }
     }
-}
 
-impl MinioOptions {
-    /// Options from the environment:
-    ///
-    /// - `S3CORS_MINIO_IMAGE`: `name` or `name:tag` (default [`DEFAULT_IMAGE`]:[`DEFAULT_TAG`]);
-    /// - `MINIO_ROOT_USER` / `MINIO_ROOT_PASSWORD`: credentials to start MinIO with (default:
-    ///   user `s3cors` and a random password made for this run);
-    /// - `MINIO_API_CORS_ALLOW_ORIGIN`: passed to the container (in `minio-global` mode, when
-    ///   unset, the run command chooses one from the cases with [`choose_global_origins`]);
-    /// - `DOCKER_HOST`: the engine to use (see [`docker_host`]).
-    pub fn from_env(mode: MinioMode) -> MinioOptions {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let (image, tag) = match var("S3CORS_MINIO_IMAGE") {
-            Some(spec) => split_image(&spec),
-            None => (DEFAULT_IMAGE.to_string(), DEFAULT_TAG.to_string()),
-        };
-        MinioOptions {
-            mode,
-            image,
-            tag,
-            root_user: var("MINIO_ROOT_USER").unwrap_or_else(|| "s3cors".to_string()),
-            root_password: var("MINIO_ROOT_PASSWORD")
-                .unwrap_or_else(|| Preset::Minio.spec("minio").secret_key),
-            cors_allow_origin: var("MINIO_API_CORS_ALLOW_ORIGIN"),
-            docker_host: None,
-            probe_timeout: Duration::from_secs(2),
-            startup_timeout: Duration::from_secs(120),
+    /// The mode of a MinIO preset; `None` for the other presets.
+    pub fn of(preset: Preset) -> Option<MinioMode> {
+        match preset {
+            Preset::Minio => Some(MinioMode::BucketCors),
+            Preset::MinioGlobal => Some(MinioMode::GlobalCors),
+            _ => None,
         }
     }
 }
 
-/// `name[:tag]` → (name, tag); a `:` inside a registry host (`host:5000/x`) is not a tag.
-pub fn split_image(spec: &str) -> (String, String) {
-    super::container::split_image(spec, DEFAULT_TAG)
+/// The container spec of `--target minio` / `minio-global` written without options: the
+/// preset ([`Preset::spec`]) with what the environment overrides:
+///
+/// - `S3CORS_MINIO_IMAGE`: `name` or `name:tag` (a bare name keeps the preset's tag);
+/// - `MINIO_ROOT_USER` / `MINIO_ROOT_PASSWORD`: credentials to start MinIO with (default:
+///   user `s3cors` and a random password made for this run);
+/// - `MINIO_API_CORS_ALLOW_ORIGIN` is not read here: see [`global_origins_from_env`].
+pub fn spec_from_env(mode: MinioMode) -> ContainerSpec {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let preset = mode.preset();
+    let mut s = preset.spec(preset.name());
+    if let Some(image) = var(preset.image_env()) {
+        (s.image, s.tag) = split_image(&image, preset.default_image().1);
+    }
+    if let Some(user) = var("MINIO_ROOT_USER") {
+        s.access_key = user;
+    }
+    if let Some(password) = var("MINIO_ROOT_PASSWORD") {
+        s.secret_key = password;
+    }
+    s.env = vec![
+        ("MINIO_ROOT_USER".into(), s.access_key.clone()),
+        ("MINIO_ROOT_PASSWORD".into(), s.secret_key.clone()),
+    ];
+    s
+}
+
+/// `MINIO_API_CORS_ALLOW_ORIGIN`, the global list a `minio-global` container runs with (when
+/// unset, the run command chooses one from the cases with [`choose_global_origins`]).
+pub fn global_origins_from_env() -> Option<String> {
+    std::env::var("MINIO_API_CORS_ALLOW_ORIGIN")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -264,40 +240,11 @@ pub struct MinioTarget {
 }
 
 impl MinioTarget {
-    /// The container spec for these options (the `minio` preset, adjusted).
-    pub fn spec(opts: &MinioOptions) -> ContainerSpec {
-        let preset = match opts.mode {
-            MinioMode::BucketCors => Preset::Minio,
-            MinioMode::GlobalCors => Preset::MinioGlobal,
-        };
-        let mut s = preset.spec(preset.name());
-        s.image = opts.image.clone();
-        s.tag = opts.tag.clone();
-        s.access_key = opts.root_user.clone();
-        s.secret_key = opts.root_password.clone();
-        s.env = vec![
-            ("MINIO_ROOT_USER".into(), opts.root_user.clone()),
-            ("MINIO_ROOT_PASSWORD".into(), opts.root_password.clone()),
-        ];
-        if let Some(origins) = &opts.cors_allow_origin {
-            s.env
-                .push(("MINIO_API_CORS_ALLOW_ORIGIN".into(), origins.clone()));
-        }
-        s.docker_host = opts.docker_host.clone();
-        s.probe_timeout = opts.probe_timeout;
-        s.startup_timeout = opts.startup_timeout;
-        s
-    }
-
-    /// Probes Docker and starts MinIO. Never fails: without a Docker engine the target is
+    /// Probes Docker and starts MinIO from a container spec ([`spec_from_env`], or the
+    /// `--target minio,…` options applied). `cors_allow_origin` is the global list in
+    /// [`MinioMode::GlobalCors`]. Never fails: without a Docker engine the target is
     /// [`Target::unavailable`] (trials skipped with the reason); when the container cannot
     /// start, every request ends as a transport error with the reason (trials end as errors).
-    pub async fn start(opts: MinioOptions) -> MinioTarget {
-        Self::start_spec(opts.mode, opts.cors_allow_origin.clone(), Self::spec(&opts)).await
-    }
-
-    /// Starts MinIO from a ready container spec (the `--target minio,…` options applied).
-    /// `cors_allow_origin` is the global list in [`MinioMode::GlobalCors`].
     pub async fn start_spec(
         mode: MinioMode,
         cors_allow_origin: Option<String>,
@@ -333,10 +280,7 @@ impl MinioTarget {
 
     /// A target that skips every trial with `reason` (for callers that know up front).
     pub fn unavailable_with(mode: MinioMode, reason: impl Into<String>) -> MinioTarget {
-        let preset = match mode {
-            MinioMode::BucketCors => Preset::Minio,
-            MinioMode::GlobalCors => Preset::MinioGlobal,
-        };
+        let preset = mode.preset();
         MinioTarget {
             mode,
             global: None,
@@ -587,33 +531,24 @@ mod tests {
     }
 
     #[test]
-    fn image_specs_split_at_the_tag() {
-        assert_eq!(
-            split_image("quay.io/minio/minio:RELEASE.X"),
-            ("quay.io/minio/minio".to_string(), "RELEASE.X".to_string())
-        );
-        assert_eq!(
-            split_image("registry:5000/minio"),
-            ("registry:5000/minio".to_string(), DEFAULT_TAG.to_string())
-        );
-    }
-
-    #[tokio::test]
-    async fn a_missing_socket_is_a_reason() {
-        let host = "unix:///nonexistent/s3cors/docker.sock";
-        let err = probe_docker(host, Duration::from_secs(1))
-            .await
-            .expect_err("no engine");
-        assert!(
-            err.starts_with("no Docker engine answers at unix:///nonexistent"),
-            "{err}"
-        );
+    fn a_bare_image_name_keeps_the_preset_tag() {
+        let (image, tag) = split_image("registry:5000/minio", Preset::Minio.default_image().1);
+        assert_eq!(image, "registry:5000/minio");
+        assert_eq!(tag, "RELEASE.2025-09-07T16-13-09Z");
     }
 
     #[test]
-    fn debug_hides_the_password() {
-        let mut o = MinioOptions::from_env(MinioMode::BucketCors);
-        o.root_password = "hunter2-very-secret".into();
-        assert!(!format!("{o:?}").contains("hunter2"));
+    fn modes_and_presets_correspond() {
+        for mode in [MinioMode::BucketCors, MinioMode::GlobalCors] {
+            assert_eq!(MinioMode::of(mode.preset()), Some(mode));
+        }
+        assert_eq!(MinioMode::of(Preset::Moto), None);
+        let spec = spec_from_env(MinioMode::GlobalCors);
+        assert_eq!(spec.kind, "minio-global");
+        assert!(
+            spec.env
+                .iter()
+                .any(|(k, v)| k == "MINIO_ROOT_PASSWORD" && *v == spec.secret_key)
+        );
     }
 }

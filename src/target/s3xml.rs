@@ -108,13 +108,9 @@ pub fn parse(body: &[u8]) -> Option<Element> {
     }
 }
 
-/// Escapes text for an element body.
+/// Escapes text for an element body: XML's five predefined entities, as S3 writes them.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    crate::s3::escape_xml(s)
 }
 
 fn unescape(s: &str) -> String {

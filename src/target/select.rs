@@ -371,16 +371,8 @@ pub async fn build_with(
     opts: &EndpointOptions,
     ctx: &BuildContext<'_>,
 ) -> Result<BuiltTarget, BuildError> {
-    use super::minio::{MinioMode, MinioOptions, MinioTarget, choose_global_origins};
+    use super::minio::{self, MinioMode};
     let run_label = ctx.run_id.as_ref().map(|r| r.as_str().to_string());
-    let minio_built = |m: MinioTarget| {
-        let container = m.container();
-        BuiltTarget {
-            target: Arc::new(m),
-            embedded: None,
-            container: Some(container),
-        }
-    };
     Ok(match spec {
         TargetSpec::Embedded => {
             let e = Arc::new(EmbeddedTarget::start(name).await?);
@@ -399,39 +391,23 @@ pub async fn build_with(
                 container: None,
             }
         }
-        TargetSpec::Minio => {
-            let o = MinioOptions::from_env(MinioMode::BucketCors);
-            let mut spec = MinioTarget::spec(&o);
+        TargetSpec::Minio | TargetSpec::MinioGlobal => {
+            let mode = if *spec == TargetSpec::Minio {
+                MinioMode::BucketCors
+            } else {
+                MinioMode::GlobalCors
+            };
+            let mut spec = minio::spec_from_env(mode);
             spec.run_id = run_label.clone();
-            minio_built(MinioTarget::start_spec(MinioMode::BucketCors, None, spec).await)
-        }
-        TargetSpec::MinioGlobal => {
-            let mut o = MinioOptions::from_env(MinioMode::GlobalCors);
-            if o.cors_allow_origin.is_none() {
-                o.cors_allow_origin = choose_global_origins(ctx.cases).map(|g| g.env_value());
-            }
-            let mut spec = MinioTarget::spec(&o);
-            spec.run_id = run_label.clone();
-            minio_built(
-                MinioTarget::start_spec(MinioMode::GlobalCors, o.cors_allow_origin.clone(), spec)
-                    .await,
-            )
+            start_minio(mode, spec, ctx).await
         }
         TargetSpec::Container(choice) => {
             let env = target_env(name);
             let mut spec = choice.spec(name, opts, &env);
             spec.run_id = run_label.clone();
-            match choice.preset {
-                Some(Preset::Minio) => {
-                    minio_built(MinioTarget::start_spec(MinioMode::BucketCors, None, spec).await)
-                }
-                Some(Preset::MinioGlobal) => {
-                    let origins = MinioOptions::from_env(MinioMode::GlobalCors)
-                        .cors_allow_origin
-                        .or_else(|| choose_global_origins(ctx.cases).map(|g| g.env_value()));
-                    minio_built(MinioTarget::start_spec(MinioMode::GlobalCors, origins, spec).await)
-                }
-                _ => {
+            match choice.preset.and_then(MinioMode::of) {
+                Some(mode) => start_minio(mode, spec, ctx).await,
+                None => {
                     let c = Arc::new(ContainerTarget::start(spec).await);
                     BuiltTarget {
                         target: c.clone(),
@@ -457,6 +433,29 @@ pub async fn build_with(
             }
         }
     })
+}
+
+/// MinIO in either mode, from a ready container spec (bare `minio` / `minio-global` and
+/// `minio,OPTION=…` differ only in how the spec is made). The global list is
+/// `MINIO_API_CORS_ALLOW_ORIGIN`, or else the one that serves the most of the run's cases.
+async fn start_minio(
+    mode: super::minio::MinioMode,
+    spec: ContainerSpec,
+    ctx: &BuildContext<'_>,
+) -> BuiltTarget {
+    use super::minio::{self, MinioMode, MinioTarget};
+    let origins = match mode {
+        MinioMode::BucketCors => None,
+        MinioMode::GlobalCors => minio::global_origins_from_env()
+            .or_else(|| minio::choose_global_origins(ctx.cases).map(|g| g.env_value())),
+    };
+    let m = MinioTarget::start_spec(mode, origins, spec).await;
+    let container = m.container();
+    BuiltTarget {
+        target: Arc::new(m),
+        embedded: None,
+        container: Some(container),
+    }
 }
 
 /// A target that cannot run at all: every trial is skipped with its reason.

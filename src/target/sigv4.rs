@@ -16,17 +16,13 @@
 //! whole case corpus (set-up and steps) and a set of awkward requests.
 
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-/// What SigV4 leaves unencoded in the canonical query: `A-Z a-z 0-9 - _ . ~`.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+// What SigV4 leaves unencoded in the canonical query: `A-Z a-z 0-9 - _ . ~`.
+use crate::s3::uri::UNRESERVED;
 
 /// Headers `aws_sigv4` sets itself (replacing any the request has) or leaves out of the
 /// signature; a request carrying one is left to `aws_sigv4`.

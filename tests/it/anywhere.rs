@@ -6,9 +6,10 @@
 //! Every command runs with an empty temporary folder as its working directory, so nothing
 //! of the repository (`cases/`, `expectations/`) can be found by accident.
 
+use crate::util;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -76,8 +77,9 @@ impl Drop for Serve {
     }
 }
 
-fn s3cors(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+/// `s3cors ARGS` run in `cwd` with the keys of [`Serve`].
+fn s3cors(cwd: &Path, args: &[&str]) -> util::Run {
+    util::s3cors()
         .args(args)
         .current_dir(cwd)
         .env("AWS_ACCESS_KEY_ID", "anywhere-key")
@@ -86,18 +88,7 @@ fn s3cors(cwd: &Path, args: &[&str]) -> Output {
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run s3cors")
-}
-
-fn context(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+        .run()
 }
 
 fn results(dir: &Path) -> serde_json::Value {
@@ -134,12 +125,12 @@ fn builtin_corpus_passes_against_serve_from_an_empty_folder() {
         dir.path(),
         &["run", "--target", &target, "--quiet", "--color", "never"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let o = o.code(0);
+    let stderr = o.stderr.as_str();
     assert!(
         stderr.contains("case(s) from the built-in corpus"),
         "{}",
-        context(&o)
+        o.context()
     );
     let r = results(&dir.path().join("reports/latest"));
     let got = outcomes(&r);
@@ -189,7 +180,7 @@ fn explain_works_from_an_empty_folder() {
             "http://localhost:8000",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
+    o.code(0);
     let o = s3cors(
         dir.path(),
         &[
@@ -200,12 +191,8 @@ fn explain_works_from_an_empty_folder() {
             "http://evil.example",
         ],
     );
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(text.to_lowercase().contains("block"), "{}", context(&o));
+    let text = format!("{}{}", o.stdout.as_str(), o.stderr.as_str());
+    assert!(text.to_lowercase().contains("block"), "{}", o.context());
 }
 
 /// A case in the shape a user writes it: no `spec:`.
@@ -233,24 +220,27 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
     let dir = empty("user");
     let mine = dir.path().join("my-cases");
     std::fs::create_dir_all(&mine).expect("mkdir");
+    let run_mine = || {
+        s3cors(
+            dir.path(),
+            &[
+                "run",
+                "--cases",
+                "my-cases",
+                "--no-default-cases",
+                "--no-mutations",
+                "--report-dir",
+                "out",
+            ],
+        )
+    };
     std::fs::write(
         mine.join("preflight-ok.yaml"),
         MY_CASE.replace("STATUS", "200"),
     )
     .expect("write case");
-    let o = s3cors(
-        dir.path(),
-        &[
-            "run",
-            "--cases",
-            "my-cases",
-            "--no-default-cases",
-            "--no-mutations",
-            "--report-dir",
-            "out",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
+    let o = run_mine();
+    o.code(0);
     assert_eq!(
         outcomes(&results(&dir.path().join("out"))),
         vec![("preflight-ok".to_string(), "pass".to_string())]
@@ -262,27 +252,16 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
         MY_CASE.replace("STATUS", "403"),
     )
     .expect("write case");
-    let o = s3cors(
-        dir.path(),
-        &[
-            "run",
-            "--cases",
-            "my-cases",
-            "--no-default-cases",
-            "--no-mutations",
-            "--report-dir",
-            "out",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", context(&o));
+    let o = run_mine();
+    let o = o.code(1);
     assert_eq!(
         outcomes(&results(&dir.path().join("out"))),
         vec![("preflight-ok".to_string(), "fail".to_string())]
     );
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("-status: 403"),
+        o.stdout.as_str().contains("-status: 403"),
         "{}",
-        context(&o)
+        o.context()
     );
 
     // Added to the built-in corpus instead of alone: both run.
@@ -295,8 +274,8 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
         dir.path(),
         &["run", "--cases", "my-cases", "--no-mutations", "--list"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
-    let listed = String::from_utf8_lossy(&o.stdout);
+    let o = o.code(0);
+    let listed = o.stdout.as_str();
     assert!(listed.contains("embedded/preflight-ok"), "{listed}");
     assert!(listed.contains("embedded/seed/readme-image"), "{listed}");
 }
@@ -305,12 +284,8 @@ fn a_user_case_without_spec_passes_or_fails_on_its_merits() {
 fn nothing_to_run_and_duplicate_ids_are_clear_errors() {
     let dir = empty("errors");
     let o = s3cors(dir.path(), &["run", "--no-default-cases"]);
-    assert_eq!(o.status.code(), Some(2), "{}", context(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("--cases DIR"),
-        "{}",
-        context(&o)
-    );
+    let o = o.code(2);
+    assert!(o.stderr.as_str().contains("--cases DIR"), "{}", o.context());
 
     let mine = dir.path().join("mine/seed");
     std::fs::create_dir_all(&mine).expect("mkdir");
@@ -320,13 +295,13 @@ fn nothing_to_run_and_duplicate_ids_are_clear_errors() {
     )
     .expect("write case");
     let o = s3cors(dir.path(), &["run", "--cases", "mine", "--list"]);
-    assert_eq!(o.status.code(), Some(3), "{}", context(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = o.code(3);
+    let err = o.stderr.as_str();
     assert!(
         err.contains("duplicate case id `seed/readme-image`")
             && err.contains("cases/seed/readme-image.yaml"),
         "{}",
-        context(&o)
+        o.context()
     );
 }
 
@@ -337,7 +312,7 @@ fn exported_corpus_runs_under_the_builtin_revision() {
         dir.path(),
         &["cases", "export", "exported", "--expectations", "exp"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
+    o.code(0);
     let files = s3cors::case::corpus::builtin_files();
     for (rel, text) in files {
         let on_disk =
@@ -350,7 +325,7 @@ fn exported_corpus_runs_under_the_builtin_revision() {
     );
     // A second export refuses to overwrite the edits.
     let o = s3cors(dir.path(), &["cases", "export", "exported"]);
-    assert_eq!(o.status.code(), Some(3), "{}", context(&o));
+    o.code(3);
 
     let o = s3cors(
         dir.path(),
@@ -364,7 +339,7 @@ fn exported_corpus_runs_under_the_builtin_revision() {
             "out",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", context(&o));
+    o.code(0);
     let rev = results(&dir.path().join("out"))["case_revision"]
         .as_str()
         .unwrap_or("")

@@ -104,8 +104,7 @@ fn a_case_runs_through_the_container_target_and_the_container_is_removed_at_the_
     };
     let name = unique("it-run");
     let rt = s3cors::runner::runtime().expect("runtime");
-    let case =
-        s3cors::case::parse_case("seed/get", "cases/seed/get.yaml", CASE).expect("valid case");
+    let case = crate::util::case("seed/get", CASE);
     let target = Arc::new(rt.block_on(ContainerTarget::start(moto_spec(&name, &image))));
     assert_eq!(target.failure(), None, "the container must start");
     assert!(target.unavailable().is_none());

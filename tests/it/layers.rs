@@ -14,11 +14,11 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["s3"],
     &["cors", "browser"],
-    &["case"],
+    &["case", "explain"],
     &["results", "server", "mutation"],
     &["target"],
     &["runner"],
-    &["report", "bench", "difffuzz"],
+    &["report", "bench", "difffuzz", "record"],
     &["cli"],
 ];
 
@@ -79,20 +79,7 @@ fn code_of(text: &str) -> String {
 }
 
 fn violations(src: &Path) -> Vec<String> {
-    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
-        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, files);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(src, &mut files);
-    files.sort();
+    let files = util::rust_files(src);
     let mut out = Vec::new();
     for file in files {
         let rel = file.strip_prefix(src).unwrap_or(&file);

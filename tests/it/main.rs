@@ -23,6 +23,7 @@ mod hostile_memory;
 mod hostile_mutation;
 mod hostile_server;
 mod layers;
+mod record;
 
 mod report_html_chromium;
 mod report_junit;

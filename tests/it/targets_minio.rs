@@ -10,21 +10,31 @@ use std::sync::Arc;
 
 use s3cors::results::Outcome;
 use s3cors::runner::{RunMeta, Session};
+use s3cors::target::container::ContainerSpec;
 use s3cors::target::embedded::EmbeddedTarget;
-use s3cors::target::minio::{MinioMode, MinioOptions, MinioTarget};
+use s3cors::target::minio::{self, MinioMode, MinioTarget};
 use s3cors::target::{Target, TargetExt};
+
+/// A plain GET of an object, the case every run here tries.
+const GET_A_TXT: &str = "title: a plain GET\nspec: [\"4.1\"]\nbucket:\n  objects:\n    a.txt: hi\nsteps:\n  - request: {method: GET, key: a.txt}\n    expect: {status: 200}\n";
 
 const NO_ENGINE: &str = "unix:///nonexistent/s3cors-test/docker.sock";
 
-fn options(mode: MinioMode) -> MinioOptions {
-    let mut o = MinioOptions::from_env(mode);
-    o.docker_host = Some(NO_ENGINE.to_string());
-    o
+/// The spec `--target minio` / `minio-global` starts, pointed at an engine that is not there.
+fn no_engine(mode: MinioMode) -> ContainerSpec {
+    let mut spec = minio::spec_from_env(mode);
+    spec.docker_host = Some(NO_ENGINE.to_string());
+    spec
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_docker_the_target_is_unavailable_with_a_reason() {
-    let t = MinioTarget::start(options(MinioMode::BucketCors)).await;
+    let t = MinioTarget::start_spec(
+        MinioMode::BucketCors,
+        None,
+        no_engine(MinioMode::BucketCors),
+    )
+    .await;
     let reason = t.unavailable().expect("unavailable");
     assert!(
         reason.starts_with(&format!("no Docker engine answers at {NO_ENGINE}: ")),
@@ -43,9 +53,12 @@ async fn without_docker_the_target_is_unavailable_with_a_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_mode_without_docker_is_unavailable_too() {
-    let mut o = options(MinioMode::GlobalCors);
-    o.cors_allow_origin = Some("http://localhost:8000".into());
-    let t = MinioTarget::start(o).await;
+    let t = MinioTarget::start_spec(
+        MinioMode::GlobalCors,
+        Some("http://localhost:8000".into()),
+        no_engine(MinioMode::GlobalCors),
+    )
+    .await;
     assert_eq!(t.info().name, "minio-global");
     assert!(
         t.unavailable()
@@ -73,9 +86,11 @@ fn the_default_engine_is_named_or_the_minio_path_runs_for_real() {
             !require,
             "S3CORS_REQUIRE_DOCKER=1 but no engine answers at {host}"
         );
-        let t = rt.block_on(MinioTarget::start(MinioOptions::from_env(
+        let t = rt.block_on(MinioTarget::start_spec(
             MinioMode::BucketCors,
-        )));
+            None,
+            minio::spec_from_env(MinioMode::BucketCors),
+        ));
         let reason = t.unavailable().expect("no engine here");
         assert!(reason.contains("no Docker engine answers at "), "{reason}");
         return;
@@ -96,7 +111,7 @@ fn the_default_engine_is_named_or_the_minio_path_runs_for_real() {
         eprintln!("skipped: image {image} is missing (scripts/images/build.sh moto)");
         return;
     }
-    let mut spec = MinioTarget::spec(&MinioOptions::from_env(MinioMode::BucketCors));
+    let mut spec = minio::spec_from_env(MinioMode::BucketCors);
     spec.set_image(&image);
     spec.port = 5000;
     spec.cmd = None;
@@ -118,12 +133,7 @@ fn the_default_engine_is_named_or_the_minio_path_runs_for_real() {
         version.contains(&format!("(image {image}, id sha256:")),
         "{version}"
     );
-    let case = s3cors::case::parse_case(
-        "seed/get",
-        "cases/seed/get.yaml",
-        "title: a plain GET\nspec: [\"4.1\"]\nbucket:\n  objects:\n    a.txt: hi\nsteps:\n  - request: {method: GET, key: a.txt}\n    expect: {status: 200}\n",
-    )
-    .expect("valid case");
+    let case = crate::util::case("seed/get", GET_A_TXT);
     let mut session = Session::new(RunMeta::default());
     rt.block_on(session.add_target(minio.clone()));
     let outcome = session.run_one(0, &case);
@@ -143,14 +153,12 @@ fn the_default_engine_is_named_or_the_minio_path_runs_for_real() {
 #[test]
 fn trials_against_it_are_skipped_and_the_run_goes_on() {
     let rt = s3cors::runner::runtime().expect("runtime");
-    let case = s3cors::case::parse_case(
-        "seed/get",
-        "cases/seed/get.yaml",
-        "title: a plain GET\nspec: [\"4.1\"]\nbucket:\n  objects:\n    a.txt: hi\nsteps:\n  - request: {method: GET, key: a.txt}\n    expect: {status: 200}\n",
-    )
-    .expect("valid case");
-    let minio: Arc<dyn Target> =
-        Arc::new(rt.block_on(MinioTarget::start(options(MinioMode::BucketCors))));
+    let case = crate::util::case("seed/get", GET_A_TXT);
+    let minio: Arc<dyn Target> = Arc::new(rt.block_on(MinioTarget::start_spec(
+        MinioMode::BucketCors,
+        None,
+        no_engine(MinioMode::BucketCors),
+    )));
     let embedded = Arc::new(
         rt.block_on(EmbeddedTarget::start("embedded"))
             .expect("server"),

@@ -9,7 +9,7 @@ use crate::util;
 use s3cors::results::Outcome;
 use s3cors::runner::{RunMeta, Session};
 use s3cors::target::cleanup::{RetryPolicy, retry_setup};
-use s3cors::target::embedded::{self, EmbeddedTarget};
+use s3cors::target::embedded;
 use s3cors::target::{Auth, HttpConfig, HttpTarget, S3Request, Target, TransportError};
 
 const SECRET: &str = "robustness-secret-key-never-printed";
@@ -85,12 +85,10 @@ async fn set_up_retries_are_bounded() {
 #[test]
 fn a_target_that_is_down_ends_trials_as_errors_and_the_run_finishes() {
     let rt = s3cors::runner::runtime().expect("runtime");
-    let case = s3cors::case::parse_case(
+    let case = crate::util::case(
         "seed/get",
-        "cases/seed/get.yaml",
         "title: a plain GET\nspec: [\"4.1\"]\nsteps:\n  - request: {method: GET}\n    expect: {status: 200}\n",
-    )
-    .expect("valid case");
+    );
     let down: Arc<dyn Target> = Arc::new(client(
         &format!("http://127.0.0.1:{}", closed_port()),
         Duration::from_secs(2),
@@ -117,14 +115,7 @@ fn a_target_that_is_down_ends_trials_as_errors_and_the_run_finishes() {
 /// secret and greps everything the run wrote.
 #[test]
 fn a_run_never_prints_or_stores_the_secret_key() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = rt
-        .block_on(EmbeddedTarget::start("embedded"))
-        .expect("server");
+    let (rt, server) = util::embedded_server();
     let scratch = util::scratch("secrets");
     let dir = scratch.path().join("report");
     let out = util::s3cors()

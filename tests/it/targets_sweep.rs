@@ -143,14 +143,7 @@ async fn teardown_removes_what_the_run_created_and_forgets_deleted_buckets() {
 
 #[test]
 fn sweep_command_prints_its_decisions_and_never_the_secret() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = rt
-        .block_on(EmbeddedTarget::start("embedded"))
-        .expect("server");
+    let (rt, server) = crate::util::embedded_server();
     let run = RunId::generate();
     rt.block_on(create(&server, &run.bucket_name(7), &["k"]));
     rt.block_on(create(&server, "unrelated", &[]));

@@ -8,7 +8,10 @@
 //! - [`sample`]: a synthetic run for report tests (also the library's unit-test fixture);
 //! - [`rule`]: a CORS rule from string slices;
 //! - [`embedded_session`]: a runner session against a fresh embedded target;
-//! - [`isolated`]: re-runs one test alone in a child process (per-process measurements).
+//! - [`isolated`]: re-runs one test alone in a child process (per-process measurements);
+//! - [`rust_files`]: every `.rs` file below a directory (for checks that read the source);
+//! - [`embedded_server`]: a runtime and an embedded server, for tests that drive the binary;
+//! - [`case`]: one case parsed from YAML text.
 
 #![allow(dead_code)]
 
@@ -132,15 +135,16 @@ pub struct Run {
 impl Run {
     /// Asserts the exit code, showing the command and its output when it differs.
     pub fn code(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.command,
-            self.stdout,
-            self.stderr
-        );
+        assert_eq!(self.code, Some(code), "{}", self.context());
         self
+    }
+
+    /// The command, its exit code and both streams, for assertion messages.
+    pub fn context(&self) -> String {
+        format!(
+            "{} (exit {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command, self.code, self.stdout, self.stderr
+        )
     }
 
     /// stdout followed by stderr, for assertions that do not care which stream.
@@ -204,4 +208,47 @@ pub fn embedded_session(
     session.set_colour(false);
     rt.block_on(session.add_target(built.target.clone()));
     (session, built)
+}
+
+/// Every `.rs` file below `dir` (recursively), sorted.
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    files
+}
+
+/// A two-worker runtime and an embedded server started in it (keys
+/// `s3cors::target::embedded::ACCESS_KEY` / `SECRET_KEY`); shut it down with
+/// `rt.block_on(server.shutdown())`.
+pub fn embedded_server() -> (
+    tokio::runtime::Runtime,
+    s3cors::target::embedded::EmbeddedTarget,
+) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let server = rt
+        .block_on(s3cors::target::embedded::EmbeddedTarget::start("embedded"))
+        .unwrap_or_else(|e| panic!("embedded server: {e}"));
+    (rt, server)
+}
+
+/// One case parsed from `yaml`, as `cases/<id>.yaml`; panics with the load errors.
+pub fn case(id: &str, yaml: &str) -> s3cors::case::Case {
+    s3cors::case::parse_case(id, &format!("cases/{id}.yaml"), yaml)
+        .unwrap_or_else(|errors| panic!("case {id} does not load: {errors:#?}"))
 }

@@ -16,17 +16,28 @@
 //! body's SHA-256 (400 `XAmzContentSHA256Mismatch`), `UNSIGNED-PAYLOAD` is taken as is, and
 //! `aws-chunked` bodies (`STREAMING-…`) are decoded, with chunk signatures verified for
 //! `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`. Error codes and messages are AWS's.
+//!
+//! The module is cut by concern: [`parse`] reads the header / query, [`canonical`] builds the
+//! canonical request and checks signatures, [`chunked`] checks and decodes the payload; this
+//! file holds the decision (anonymous, header-signed, presigned) and the time checks.
+
+mod canonical;
+mod chunked;
+mod parse;
+
+pub use canonical::{
+    canonical_headers, canonical_query, canonical_uri, sign, signing_key, string_to_sign,
+    uri_encode,
+};
+pub use chunked::check_payload;
+pub use parse::{iso8601, parse_amz_date};
 
 use super::acl::Principal;
-use super::routing::decode_bytes;
 use crate::s3::S3Error;
-use bytes::Bytes;
-use hmac::{Hmac, Mac};
+use canonical::{SignatureCheck, check_signature};
 use http::HeaderMap;
-use sha2::{Digest, Sha256};
+use parse::{parse_authorization, parse_presigned, parse_scope};
 use std::time::{Duration, SystemTime};
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The only algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -127,93 +138,17 @@ fn query_error(message: &str) -> S3Error {
     S3Error::new(400, "AuthorizationQueryParametersError", message)
 }
 
-/// A parsed credential scope `AKID/DATE/REGION/SERVICE/aws4_request`.
-struct Scope<'a> {
-    access_key: &'a str,
-    date: &'a str,
-    region: &'a str,
-}
-
-impl Scope<'_> {
-    fn string(&self) -> String {
-        format!("{}/{}/s3/aws4_request", self.date, self.region)
-    }
-}
-
-fn parse_scope<'a>(
-    credential: &'a str,
-    creds: Credentials<'_>,
-    err: fn(&str) -> S3Error,
-) -> Result<Scope<'a>, S3Error> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key, date, region, service, terminal] = parts[..] else {
-        return Err(err(
-            "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-        ));
-    };
-    if access_key != creds.access_key {
-        return Err(S3Error::new(
-            403,
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-        )
-        .with_field("AWSAccessKeyId", access_key));
-    }
-    if region != creds.region {
-        return Err(err(&format!(
-            "the region '{region}' is wrong; expecting '{}'",
-            creds.region
-        ))
-        .with_field("Region", creds.region));
-    }
-    if service != "s3" {
-        return Err(err(&format!(
-            "incorrect service \"{service}\". This endpoint belongs to \"s3\"."
-        )));
-    }
-    if terminal != "aws4_request" {
-        return Err(err(&format!(
-            "incorrect terminal \"{terminal}\". This endpoint uses \"aws4_request\"."
-        )));
-    }
-    Ok(Scope {
-        access_key,
-        date,
-        region,
-    })
-}
-
 fn verify_header(
     creds: Credentials<'_>,
     req: SignedRequest<'_>,
     authorization: &str,
     now: SystemTime,
 ) -> Result<Verified, S3Error> {
-    let Some(rest) = authorization.strip_prefix(ALGORITHM) else {
-        if authorization.starts_with("AWS ") {
-            return Err(v2_not_supported());
-        }
-        return Err(
-            S3Error::new(400, "InvalidArgument", "Unsupported Authorization Type")
-                .with_field("ArgumentName", "Authorization")
-                .with_field("ArgumentValue", authorization),
-        );
-    };
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let part = part.trim();
-        match part.split_once('=') {
-            Some(("Credential", v)) => credential = Some(v),
-            Some(("SignedHeaders", v)) => signed = Some(v),
-            Some(("Signature", v)) => signature = Some(v),
-            _ => {}
-        }
-    }
-    let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
-        return Err(malformed(
-            "the authorization header requires three components: Credential, SignedHeaders, and Signature.",
-        ));
-    };
+    let parse::HeaderAuth {
+        credential,
+        signed_headers: signed,
+        signature,
+    } = parse_authorization(authorization)?;
     let scope = parse_scope(credential, creds, malformed)?;
     let amz_date = header_str(req.headers, "x-amz-date").ok_or_else(|| {
         S3Error::new(
@@ -262,13 +197,15 @@ fn verify_header(
     let key = signing_key(creds.secret_key, scope.date, scope.region, "s3");
     check_signature(
         req,
-        &scope,
-        &amz_date,
-        signed,
-        &content_sha,
-        signature,
-        &key,
-        false,
+        &SignatureCheck {
+            scope: &scope,
+            amz_date: &amz_date,
+            signed_headers: signed,
+            payload_hash: &content_sha,
+            provided: signature,
+            key: &key,
+            presigned: false,
+        },
     )?;
     let payload = match payload {
         PayloadKind::Hash => Payload::Sha256(content_sha.to_ascii_lowercase()),
@@ -293,32 +230,14 @@ fn verify_presigned(
     query: &[(String, String)],
     now: SystemTime,
 ) -> Result<Verified, S3Error> {
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let (
-        Some(algorithm),
-        Some(credential),
-        Some(amz_date),
-        Some(expires),
-        Some(signed),
-        Some(signature),
-    ) = (
-        get("X-Amz-Algorithm"),
-        get("X-Amz-Credential"),
-        get("X-Amz-Date"),
-        get("X-Amz-Expires"),
-        get("X-Amz-SignedHeaders"),
-        get("X-Amz-Signature"),
-    )
-    else {
-        return Err(query_error(
-            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
-        ));
-    };
+    let parse::PresignedParams {
+        algorithm,
+        credential,
+        amz_date,
+        expires,
+        signed_headers: signed,
+        signature,
+    } = parse_presigned(query)?;
     if algorithm != ALGORITHM {
         return Err(query_error(
             "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
@@ -375,13 +294,15 @@ fn verify_presigned(
     let key = signing_key(creds.secret_key, scope.date, scope.region, "s3");
     check_signature(
         req,
-        &scope,
-        amz_date,
-        signed,
-        &content_sha,
-        signature,
-        &key,
-        true,
+        &SignatureCheck {
+            scope: &scope,
+            amz_date,
+            signed_headers: signed,
+            payload_hash: &content_sha,
+            provided: signature,
+            key: &key,
+            presigned: true,
+        },
     )?;
     let payload = match classify_payload(&content_sha) {
         Ok(PayloadKind::Hash) => Payload::Sha256(content_sha.to_ascii_lowercase()),
@@ -425,66 +346,6 @@ fn classify_payload(value: &str) -> Result<PayloadKind, S3Error> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_signature(
-    req: SignedRequest<'_>,
-    scope: &Scope<'_>,
-    amz_date: &str,
-    signed: &str,
-    payload_hash: &str,
-    provided: &str,
-    key: &[u8; 32],
-    presigned: bool,
-) -> Result<(), S3Error> {
-    let query = canonical_query(req.raw_query.unwrap_or(""), presigned);
-    let headers = canonical_headers(req.headers, signed);
-    let build = |uri: &str| {
-        format!(
-            "{}\n{}\n{}\n{}\n{}\n{}",
-            req.method, uri, query, headers, signed, payload_hash
-        )
-    };
-    let strict = build(&canonical_uri(req.raw_path));
-    let sts = string_to_sign(amz_date, &scope.string(), &strict);
-    if constant_time_eq(&sign(key, &sts), provided) {
-        return Ok(());
-    }
-    let raw = build(req.raw_path);
-    if raw != strict {
-        let sts_raw = string_to_sign(amz_date, &scope.string(), &raw);
-        if constant_time_eq(&sign(key, &sts_raw), provided) {
-            return Ok(());
-        }
-    }
-    Err(S3Error::new(
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-    )
-    .with_field("AWSAccessKeyId", scope.access_key)
-    .with_field("StringToSign", &sts)
-    .with_field("SignatureProvided", provided)
-    .with_field("StringToSignBytes", spaced_hex(sts.as_bytes()))
-    .with_field("CanonicalRequest", &strict)
-    .with_field("CanonicalRequestBytes", spaced_hex(strict.as_bytes())))
-}
-
-fn spaced_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 fn check_skew(raw: &str, request_time: SystemTime, now: SystemTime) -> Result<(), S3Error> {
     let skew = match now.duration_since(request_time) {
         Ok(d) => d,
@@ -509,234 +370,12 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
 }
 
-/// Parses `YYYYMMDD'T'HHMMSS'Z'`.
-pub fn parse_amz_date(s: &str) -> Option<SystemTime> {
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    let t = time::PrimitiveDateTime::parse(s, &format)
-        .ok()?
-        .assume_utc();
-    let secs = u64::try_from(t.unix_timestamp()).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-}
-
-/// `2024-05-24T00:00:00Z`.
-pub fn iso8601(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::from_unix_timestamp(secs as i64)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
-/// S3's URI encoding: RFC 3986 unreserved characters stay, `/` stays when `keep_slash`,
-/// everything else becomes `%XX` (upper-case hex).
-pub fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The canonical URI of a wire path: decoded once, re-encoded once.
-pub fn canonical_uri(raw_path: &str) -> String {
-    match decode_bytes(raw_path, false) {
-        Some(bytes) if !bytes.is_empty() => uri_encode(&bytes, true),
-        Some(_) => "/".to_string(),
-        None => raw_path.to_string(),
-    }
-}
-
-/// The canonical query string; `presigned` drops `X-Amz-Signature`.
-pub fn canonical_query(raw_query: &str, presigned: bool) -> String {
-    let mut pairs: Vec<(String, String)> = raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            let n = decode_bytes(n, true)?;
-            let v = decode_bytes(v, true)?;
-            Some((uri_encode(&n, false), uri_encode(&v, false)))
-        })
-        .filter(|(n, _)| !(presigned && n == "X-Amz-Signature"))
-        .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(n, v)| format!("{n}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The canonical headers block (each line ends with `\n`) for `signed` (`a;b;c`).
-pub fn canonical_headers(headers: &HeaderMap, signed: &str) -> String {
-    let mut out = String::new();
-    for name in signed.split(';') {
-        let values: Vec<String> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| {
-                String::from_utf8_lossy(v.as_bytes())
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-/// `AWS4-HMAC-SHA256\n<date>\n<scope>\n<hex sha256 of canonical request>`.
-pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
-
-/// The SigV4 signing key for a day, region and service.
-pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-    let k = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, region.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    hmac(&k, b"aws4_request")
-}
-
-/// Lower-case hex HMAC-SHA256 of the string to sign.
-pub fn sign(key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac(key, string_to_sign.as_bytes()))
-}
-
-/// Checks the body against what the signature promised; decodes `aws-chunked` bodies.
-/// Returns the payload and any trailing headers of a chunked body.
-pub fn check_payload(
-    payload: &Payload,
-    body: Bytes,
-) -> Result<(Bytes, Vec<(String, String)>), S3Error> {
-    match payload {
-        Payload::Unchecked => Ok((body, Vec::new())),
-        Payload::Sha256(expected) => {
-            let actual = hex::encode(Sha256::digest(&body));
-            if &actual == expected {
-                Ok((body, Vec::new()))
-            } else {
-                Err(S3Error::new(
-                    400,
-                    "XAmzContentSHA256Mismatch",
-                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                )
-                .with_field("ClientComputedContentSHA256", expected.as_str())
-                .with_field("S3ComputedContentSHA256", actual))
-            }
-        }
-        Payload::ChunkedUnsigned => decode_chunked(&body, None),
-        Payload::ChunkedSigned {
-            seed,
-            signing_key,
-            amz_date,
-            scope,
-        } => decode_chunked(&body, Some((seed, signing_key, amz_date, scope))),
-    }
-}
-
-fn incomplete() -> S3Error {
-    S3Error::new(
-        400,
-        "IncompleteBody",
-        "The request body terminated unexpectedly",
-    )
-}
-
-type ChunkSigning<'a> = (&'a String, &'a [u8; 32], &'a String, &'a String);
-
-fn decode_chunked(
-    body: &[u8],
-    signing: Option<ChunkSigning<'_>>,
-) -> Result<(Bytes, Vec<(String, String)>), S3Error> {
-    let mut out = Vec::with_capacity(body.len());
-    let mut pos = 0usize;
-    let mut previous = signing.map(|(seed, ..)| seed.clone());
-    loop {
-        let line_end = find_crlf(body, pos).ok_or_else(incomplete)?;
-        let line = std::str::from_utf8(&body[pos..line_end]).map_err(|_| incomplete())?;
-        pos = line_end + 2;
-        let (size_hex, ext) = line.split_once(';').unwrap_or((line, ""));
-        let size = usize::from_str_radix(size_hex.trim(), 16).map_err(|_| incomplete())?;
-        let end = pos.checked_add(size).ok_or_else(incomplete)?;
-        let data = body.get(pos..end).ok_or_else(incomplete)?;
-        if let (Some((_, key, amz_date, scope)), Some(prev)) = (signing, previous.as_mut()) {
-            let provided = ext.strip_prefix("chunk-signature=").unwrap_or("");
-            let sts = format!(
-                "AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{prev}\n{EMPTY_SHA256}\n{}",
-                hex::encode(Sha256::digest(data))
-            );
-            let expected = sign(key, &sts);
-            if !constant_time_eq(&expected, provided) {
-                return Err(S3Error::new(
-                    403,
-                    "SignatureDoesNotMatch",
-                    "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                ));
-            }
-            *prev = expected;
-        }
-        out.extend_from_slice(data);
-        pos = end;
-        if size == 0 {
-            break;
-        }
-        if body.get(pos..pos + 2) != Some(b"\r\n") {
-            return Err(incomplete());
-        }
-        pos += 2;
-    }
-    let mut trailers = Vec::new();
-    while let Some(line_end) = find_crlf(body, pos) {
-        let line = String::from_utf8_lossy(&body[pos..line_end]).into_owned();
-        pos = line_end + 2;
-        if line.is_empty() {
-            continue;
-        }
-        if let Some((n, v)) = line.split_once(':') {
-            trailers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    Ok((Bytes::from(out), trailers))
-}
-
-fn find_crlf(body: &[u8], from: usize) -> Option<usize> {
-    body.get(from..)?
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .map(|i| from + i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use http::HeaderValue;
+    use sha2::{Digest, Sha256};
 
     // The worked examples of AWS's "Signature Calculations for the Authorization Header:
     // Transferring Payload in a Single Chunk" and "Authenticating Requests: Using Query
