@@ -52,7 +52,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         // tell it to try again (issue 13: a throttled POST form was reported as a transport
         // error). What was read is dropped.
         if parts.method != Method::OPTIONS
-            && !declared_length(&parts).is_some_and(|n| n > shared.cfg.max_body_bytes as u64)
+            && declared_length(&parts).is_none_or(|n| n <= shared.cfg.max_body_bytes as u64)
         {
             let _ = read_body(&parts, body, &shared).await;
         }
