@@ -544,10 +544,23 @@ async fn teardown(target: &dyn Target, case: &Case, bucket: &str) -> Option<Stri
         Some(BucketCommands {
             delete: Some(cmd), ..
         }) if case.bucket.exists => delete_with_command(target, &cmd, bucket).await,
-        _ => match cleanup::delete_bucket_fully(target, bucket).await {
-            Ok(_) => None,
-            Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
-        },
+        _ => {
+            // The objects set-up put are known: removing them first spares the DeleteBucket
+            // that would fail with BucketNotEmpty and the ListObjects that would find them.
+            // Whatever the steps added (or a failed delete here) is still found by
+            // `delete_bucket_fully`, which lists only when DeleteBucket says BucketNotEmpty.
+            if case.bucket.exists {
+                let policy = RetryPolicy::default();
+                for obj in BucketState::wanted(case, bucket).objects {
+                    let req = S3Request::new("DELETE", Some(bucket), Some(&obj.key), Auth::Signed);
+                    let _ = cleanup::retry_setup(target, &req, &policy).await;
+                }
+            }
+            match cleanup::delete_bucket_fully(target, bucket).await {
+                Ok(_) => None,
+                Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
+            }
+        }
     }
 }
 

@@ -329,9 +329,14 @@ mod tests {
             Some("b2")
         );
         // With only a configured bucket left, it is taken (and reset by DeleteBucketCors).
-        let b = pool.take(&case(NO_CORS)).expect("a configured bucket serves too");
+        let b = pool
+            .take(&case(NO_CORS))
+            .expect("a configured bucket serves too");
         assert_eq!(b.name, "b1");
-        assert!(b.state.cors_differs(&BucketState::wanted(&case(NO_CORS), "b1")));
+        assert!(
+            b.state
+                .cors_differs(&BucketState::wanted(&case(NO_CORS), "b1"))
+        );
         assert!(pool.take(&with).is_none(), "taken buckets are not shared");
     }
 
@@ -344,7 +349,11 @@ mod tests {
         assert!(after_mutation.cors_unknown);
         assert!(after_mutation.cors_differs(&set_up));
         assert!(after_mutation.cors_differs(&BucketState::default()));
-        assert_eq!(after(&with, set_up.clone()), set_up, "read-only cases change nothing");
+        assert_eq!(
+            after(&with, set_up.clone()),
+            set_up,
+            "read-only cases change nothing"
+        );
     }
 
     #[test]
