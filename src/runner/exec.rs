@@ -551,8 +551,26 @@ async fn teardown(target: &dyn Target, case: &Case, bucket: &str) -> Option<Stri
             // `delete_bucket_fully`, which lists only when DeleteBucket says BucketNotEmpty.
             if case.bucket.exists {
                 let policy = RetryPolicy::default();
-                for obj in BucketState::wanted(case, bucket).objects {
-                    let req = S3Request::new("DELETE", Some(bucket), Some(&obj.key), Auth::Signed);
+                let mut keys: Vec<String> = BucketState::wanted(case, bucket)
+                    .objects
+                    .into_iter()
+                    .map(|o| o.key)
+                    .collect();
+                // Keys the steps PUT to (a key that was never written costs one 204).
+                for step in &case.steps {
+                    if let Action::Request(r) = &step.action
+                        && r.method == "PUT"
+                        && r.query.iter().next().is_none()
+                        && let Some(key) = &r.key
+                    {
+                        let key = compare::subst(key, bucket);
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                    }
+                }
+                for key in keys {
+                    let req = S3Request::new("DELETE", Some(bucket), Some(&key), Auth::Signed);
                     let _ = cleanup::retry_setup(target, &req, &policy).await;
                 }
             }
