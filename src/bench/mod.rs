@@ -268,7 +268,7 @@ fn kind(r: &S3Request) -> &'static str {
 }
 
 /// Recorded requests counted by [`kind`], most frequent first.
-fn breakdown(requests: &[S3Request]) -> Vec<(&'static str, usize)> {
+pub fn breakdown(requests: &[S3Request]) -> Vec<(&'static str, usize)> {
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
     for r in requests {
         let k = kind(r);

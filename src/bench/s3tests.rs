@@ -10,8 +10,9 @@
 //! process — what a user of s3-tests waits for.
 //!
 //! "Checked values" of s3-tests are counted statically and are approximate: in every
-//! `def test_cors…` function, each `assert` counts one and each `_cors_request_and_check(`
-//! call three (the status and, typically, two headers).
+//! top-level `def test_…cors…` function (the ones `-k cors` selects: `test_set_cors` too),
+//! each `assert` and each nose-style `eq(` (older checkouts) counts one and each
+//! `_cors_request_and_check(` call three (the status and, typically, two headers).
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -54,12 +55,18 @@ fn count_checks(src: &str) -> usize {
         let trimmed = line.trim_start();
         let top_level = !line.starts_with([' ', '\t']) && !line.is_empty();
         if top_level {
-            in_cors = trimmed.starts_with("def test_cors");
+            in_cors = trimmed
+                .strip_prefix("def test_")
+                .and_then(|rest| rest.split('(').next())
+                .is_some_and(|name| name.contains("cors"));
         }
         if !in_cors {
             continue;
         }
-        if trimmed.starts_with("assert ") || trimmed.starts_with("assert(") {
+        if trimmed.starts_with("assert ")
+            || trimmed.starts_with("assert(")
+            || trimmed.starts_with("eq(")
+        {
             n += 1;
         }
         n += 3 * trimmed.matches("_cors_request_and_check(").count();
@@ -197,6 +204,9 @@ mod tests {
     fn cors_checks_are_counted_in_cors_tests_only() {
         let src = "def test_other():\n    assert x\n\ndef test_cors_origin():\n    assert a == b\n    _cors_request_and_check('GET', u, {}, 200, {})\n\n@pytest.mark.x\ndef helper():\n    assert y\n";
         assert_eq!(count_checks(src), 4);
+        // Nose-era checkouts: `eq(...)`, and `test_set_cors` is selected by `-k cors` too.
+        let nose = "def test_set_cors():\n    eq(status, 404)\n    eq(a, b)\n\ndef test_setup():\n    eq(x, y)\n";
+        assert_eq!(count_checks(nose), 2);
     }
 
     #[test]

@@ -327,17 +327,16 @@ async fn create(
     Ok(())
 }
 
-/// Brings a bucket holding `have` to `want`: the configuration (replaced when it differs;
-/// removed only if `want` has none, which [`super::pool`] never asks of a configured
-/// bucket), then stale objects removed, then the wanted objects put in the case's order
-/// (skipping ones already there exactly as wanted).
+/// Brings a bucket holding `have` to `want`: the configuration (replaced when it differs or
+/// is unknown; deleted when `want` has none), then stale objects removed, then the wanted
+/// objects put in the case's order (skipping ones already there exactly as wanted).
 async fn fill(
     target: &dyn Target,
     bucket: &str,
     have: &BucketState,
     want: &BucketState,
 ) -> Result<(), SetupStop> {
-    if have.cors != want.cors {
+    if have.cors_differs(want) {
         match &want.cors {
             Some(body) => {
                 let req = put_cors_request(bucket, body.clone(), Checksum::Md5);
@@ -545,10 +544,41 @@ async fn teardown(target: &dyn Target, case: &Case, bucket: &str) -> Option<Stri
         Some(BucketCommands {
             delete: Some(cmd), ..
         }) if case.bucket.exists => delete_with_command(target, &cmd, bucket).await,
-        _ => match cleanup::delete_bucket_fully(target, bucket).await {
-            Ok(_) => None,
-            Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
-        },
+        _ => {
+            // The objects set-up put are known: removing them first spares the DeleteBucket
+            // that would fail with BucketNotEmpty and the ListObjects that would find them.
+            // Whatever the steps added (or a failed delete here) is still found by
+            // `delete_bucket_fully`, which lists only when DeleteBucket says BucketNotEmpty.
+            if case.bucket.exists {
+                let policy = RetryPolicy::default();
+                let mut keys: Vec<String> = BucketState::wanted(case, bucket)
+                    .objects
+                    .into_iter()
+                    .map(|o| o.key)
+                    .collect();
+                // Keys the steps PUT to (a key that was never written costs one 204).
+                for step in &case.steps {
+                    if let Action::Request(r) = &step.action
+                        && r.method == "PUT"
+                        && r.query.iter().next().is_none()
+                        && let Some(key) = &r.key
+                    {
+                        let key = compare::subst(key, bucket);
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                    }
+                }
+                for key in keys {
+                    let req = S3Request::new("DELETE", Some(bucket), Some(&key), Auth::Signed);
+                    let _ = cleanup::retry_setup(target, &req, &policy).await;
+                }
+            }
+            match cleanup::delete_bucket_fully(target, bucket).await {
+                Ok(_) => None,
+                Err(e) => Some(format!("teardown of bucket {bucket} failed: {e}")),
+            }
+        }
     }
 }
 
@@ -566,20 +596,28 @@ pub async fn run_case_pooled(
     let commands = BucketCommands::for_target(&target.info().name, &process_env).is_some();
     let reuse = pool.enabled() && !commands;
     let pooled = if reuse { pool.take(case) } else { None };
-    pool.count(pooled.is_some());
     let mut steps = Vec::new();
-    let (bucket, set_up) = match pooled {
-        Some(b) => {
-            let want = BucketState::wanted(case, &b.name);
-            let state = BucketState {
-                ever_configured: b.state.ever_configured || want.ever_configured,
-                ..want.clone()
-            };
-            (
-                b.name.clone(),
-                fill(target, &b.name, &b.state, &want).await.map(|()| state),
-            )
+    let mut reset = None;
+    if let Some(b) = pooled {
+        let want = BucketState::wanted(case, &b.name);
+        match fill(target, &b.name, &b.state, &want).await {
+            Ok(()) => {
+                let state = BucketState {
+                    ever_configured: b.state.ever_configured || want.ever_configured,
+                    ..want
+                };
+                reset = Some((b.name, state));
+            }
+            // A reset that fails is never the case's outcome: the bucket (in an unknown
+            // state now) is removed and the case runs in a fresh one, as without reuse.
+            Err(_) => {
+                let _ = teardown(target, case, &b.name).await;
+            }
         }
+    }
+    pool.count(reset.is_some());
+    let (bucket, set_up) = match reset {
+        Some((name, state)) => (name, Ok(state)),
         None => {
             let name = fresh_name();
             let done = setup(target, region, case, &name).await;
@@ -594,21 +632,20 @@ pub async fn run_case_pooled(
             Some(state),
         ),
     };
-    let untouched = pool::all_read_only(case);
     let keep = reuse
         && pool::may_reuse(case)
-        && untouched
+        && pool::objects_untouched(case)
         && !matches!(decision, Decision::Errored { .. });
     let teardown = match state {
         Some(state) if keep => {
             pool.put_back(PooledBucket {
                 name: bucket,
-                state,
+                state: pool::after(case, state),
             });
             None
         }
         // Never created, and no step could have created it.
-        _ if reuse && !case.bucket.exists && untouched => None,
+        _ if reuse && !case.bucket.exists && pool::all_read_only(case) => None,
         _ => teardown(target, case, &bucket).await,
     };
     CaseRun {

@@ -299,11 +299,22 @@ impl Session {
         }
     }
 
-    /// One trial per case × target, named `<target>/<case id>`, sorted by name.
+    /// One trial per case × target, named `<target>/<case id>`: the targets in the order
+    /// added, and each target's cases in [`pool::order_key`] order, so that cases with the
+    /// same starting bucket state run back to back and reuse one bucket (libtest-mimic runs
+    /// trials in the order given). Results are sorted by case id anyway
+    /// ([`Session::finish`]); only the order of libtest's progress lines changes.
     pub fn trials(self: &Arc<Self>, cases: &[Case]) -> Vec<Trial> {
+        let mut order: Vec<(usize, _)> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, pool::order_key(c)))
+            .collect();
+        order.sort_by(|a, b| a.1.cmp(&b.1));
         let mut trials = Vec::new();
         for (ti, t) in self.targets.iter().enumerate() {
-            for case in cases {
+            for (i, _) in &order {
+                let case = &cases[*i];
                 let name = format!("{}/{}", t.info.name, case.id);
                 let session = Arc::clone(self);
                 let case = case.clone();
@@ -312,7 +323,6 @@ impl Session {
                 }));
             }
         }
-        trials.sort_by(|a, b| a.name().cmp(b.name()));
         trials
     }
 
