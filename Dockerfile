@@ -20,6 +20,9 @@ ARG BASE=debian:bookworm-slim
 FROM ${BASE}
 ARG BIN=target/release/s3cors
 COPY ${BIN} /usr/local/bin/s3cors
+# The CA store, for HTTPS endpoints (real stores, AWS); plain-HTTP endpoints run without it.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 # A writable working folder for reports; the default user is an unprivileged one.
 RUN mkdir -p /work && chmod 1777 /work && /usr/local/bin/s3cors --version
 WORKDIR /work

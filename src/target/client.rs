@@ -172,30 +172,46 @@ impl HttpTarget {
         let host = format!("{host_only}{port_suffix}");
         let origin = format!("{}://{}", url.scheme(), host);
         let base_path = url.path().trim_end_matches('/').to_string();
-        let mut builder = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy();
-        if let Some(pem) = &cfg.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                ClientError::Client(format!("CA certificates: {}", error_chain(&e)))
-            })?;
-            if certs.is_empty() {
-                return Err(ClientError::Client(
-                    "CA certificates: no PEM certificate found".into(),
-                ));
+        let ca_certs = match &cfg.ca_pem {
+            None => None,
+            Some(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                    ClientError::Client(format!("CA certificates: {}", error_chain(&e)))
+                })?;
+                if certs.is_empty() {
+                    return Err(ClientError::Client(
+                        "CA certificates: no PEM certificate found".into(),
+                    ));
+                }
+                Some(certs)
             }
-            builder = builder.tls_certs_only(certs);
-        }
-        if let Some((domain, ip)) = &cfg.connect_to {
-            builder = builder.dns_resolver(ConnectTo {
-                domain: domain.to_ascii_lowercase(),
-                ip: *ip,
-            });
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ClientError::Client(error_chain(&e)))?;
+        };
+        let builder = |roots: Option<Vec<reqwest::Certificate>>| {
+            let mut b = reqwest::Client::builder()
+                .timeout(cfg.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy();
+            if let Some(certs) = roots {
+                b = b.tls_certs_only(certs);
+            }
+            if let Some((domain, ip)) = &cfg.connect_to {
+                b = b.dns_resolver(ConnectTo {
+                    domain: domain.to_ascii_lowercase(),
+                    ip: *ip,
+                });
+            }
+            b
+        };
+        let client = match builder(ca_certs).build() {
+            Ok(c) => c,
+            // No system CA store (a minimal container image without ca-certificates): a plain
+            // HTTP endpoint needs none, so it runs with an empty root store instead of failing
+            // ("No CA certificates were loaded from the system"). HTTPS still needs the store.
+            Err(e) if url.scheme() == "http" && cfg.ca_pem.is_none() => builder(Some(Vec::new()))
+                .build()
+                .map_err(|_| ClientError::Client(error_chain(&e)))?,
+            Err(e) => return Err(ClientError::Client(error_chain(&e))),
+        };
         let mut base_url = url.clone();
         base_url.set_query(None);
         base_url.set_fragment(None);
