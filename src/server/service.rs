@@ -44,28 +44,18 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     let ids = Ids::fresh();
     let (parts, body) = req.into_parts();
     let head = parts.method == Method::HEAD;
-    if let Some(aws) = &shared.aws
-        && aws.throttled()
-    {
-        // Read the body first (within the usual bounds): a 503 sent over an unread upload makes
-        // the client's write fail with a broken pipe, and it never sees the SlowDown that would
-        // tell it to try again (issue 13: a throttled POST form was reported as a transport
-        // error). What was read is dropped.
-        if parts.method != Method::OPTIONS
-            && declared_length(&parts).is_none_or(|n| n <= shared.cfg.max_body_bytes as u64)
-        {
-            let _ = read_body(&parts, body, &shared).await;
-        }
-        let reply = Reply::error(&awslike::slow_down(), &ids.request_id, &ids.host_id);
-        return response::render(reply, &ids, None, head, shared.header_case.as_ref());
-    }
+    // AWS-like throttling is decided before the body is read, and the body is still read
+    // (within the usual bounds) when throttled: a 503 sent over an unread upload makes the
+    // client's write fail with a broken pipe, and it never sees the SlowDown that would tell it
+    // to try again (issue 13: a throttled POST form was reported as a transport error).
+    let throttled = shared.aws.as_ref().is_some_and(|aws| aws.throttled());
     let body = if parts.method == Method::OPTIONS {
         // A preflight's body is ignored (§3.3); hyper discards it.
         BodyRead::Complete(Bytes::new())
     } else if declared_length(&parts).is_some_and(|n| n > shared.cfg.max_body_bytes as u64) {
         // Over the bound by its own account: refused before anything else, unread.
         BodyRead::TooLarge(declared_length(&parts))
-    } else if refused_from_head(&shared, &parts) {
+    } else if !throttled && refused_from_head(&shared, &parts) {
         // Never buffer what will be refused anyway: otherwise any anonymous client could
         // make the server hold `max_body_bytes` per connection. The body is left unread and
         // the connection is closed after the answer.
@@ -73,6 +63,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     } else {
         read_body(&parts, body, &shared).await
     };
+    if throttled {
+        let reply = Reply::error(&awslike::slow_down(), &ids.request_id, &ids.host_id);
+        return response::render(reply, &ids, None, head, shared.header_case.as_ref());
+    }
     let outcome =
         std::panic::catch_unwind(AssertUnwindSafe(|| process(&shared, &parts, body, &ids)));
     let (reply, cors) = outcome.unwrap_or_else(|_| {
