@@ -202,16 +202,12 @@ impl HttpTarget {
             }
             b
         };
-        let client = match builder(ca_certs).build() {
-            Ok(c) => c,
-            // No system CA store (a minimal container image without ca-certificates): a plain
-            // HTTP endpoint needs none, so it runs with an empty root store instead of failing
-            // ("No CA certificates were loaded from the system"). HTTPS still needs the store.
-            Err(e) if url.scheme() == "http" && cfg.ca_pem.is_none() => builder(Some(Vec::new()))
-                .build()
-                .map_err(|_| ClientError::Client(error_chain(&e)))?,
-            Err(e) => return Err(ClientError::Client(error_chain(&e))),
-        };
+        let client = match ca_certs {
+            Some(certs) => builder(Some(certs)).build(),
+            None if url.scheme() == "http" => plain_http_client(|| builder(None)),
+            None => builder(None).build(),
+        }
+        .map_err(|e| ClientError::Client(error_chain(&e)))?;
         let mut base_url = url.clone();
         base_url.set_query(None);
         base_url.set_fragment(None);
@@ -754,6 +750,18 @@ pub fn redact_url(url: &str) -> String {
         })
         .collect();
     format!("{base}?{}", parts.join("&"))
+}
+
+/// Builds a client for plain-HTTP URLs only. Where the system has no CA store (a minimal
+/// container image without ca-certificates) the platform verifier refuses to build ("No CA
+/// certificates were loaded from the system"); plain HTTP needs none, so the client is then
+/// built with an empty root store. The first error is the one reported.
+pub(crate) fn plain_http_client(
+    builder: impl Fn() -> reqwest::ClientBuilder,
+) -> Result<reqwest::Client, reqwest::Error> {
+    builder()
+        .build()
+        .or_else(|e| builder().tls_certs_only(Vec::new()).build().map_err(|_| e))
 }
 
 #[cfg(test)]

@@ -743,16 +743,11 @@ async fn http_get(url: &str) -> Result<(u16, Vec<u8>, Option<String>), String> {
     // reqwest is built without a default crypto provider (see client.rs); "already
     // installed" is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let builder = || reqwest::Client::builder().timeout(Duration::from_secs(3));
-    // Container endpoints are plain HTTP: where the system has no CA store (s3cors itself in a
-    // minimal image), an empty root store does (see HttpTarget::new).
-    let client = match builder().build() {
-        Ok(c) => c,
-        Err(e) => builder()
-            .tls_certs_only(Vec::new())
-            .build()
-            .map_err(|_| e.to_string())?,
-    };
+    // Container endpoints are plain HTTP (they run without a system CA store).
+    let client = super::client::plain_http_client(|| {
+        reqwest::Client::builder().timeout(Duration::from_secs(3))
+    })
+    .map_err(|e| e.to_string())?;
     let resp = client.get(url).send().await.map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
     let server = resp
