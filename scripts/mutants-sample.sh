@@ -23,11 +23,7 @@ shard=${MUTANTS_SHARD:-$(( 10#$day % shards ))}
 if ! cargo mutants --version >/dev/null 2>&1; then
   cargo install --locked --quiet cargo-mutants@27.1.0
 fi
-EXCLUDES=()
-while IFS= read -r re; do [ -n "$re" ] && EXCLUDES+=(--exclude-re "$re"); done < <(
-  python3 -c 'import sys, tomllib; [print(r) for r in tomllib.load(open(sys.argv[1], "rb")).get("exclude_re", [])]' \
-    "$ROOT/.cargo/mutants.toml"
-)
+. "$ROOT/scripts/mutants/excludes.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "cargo mutants --in-place --file 'src/cors/*.rs' --shard $shard/$shards in scripts/mutants/cors-mini"

@@ -28,14 +28,7 @@ if ! cargo mutants --version >/dev/null 2>&1; then
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 # Accepted equivalents (exclude_re of the root config) apply to both stages.
-EXCLUDES=()
-while IFS= read -r re; do [ -n "$re" ] && EXCLUDES+=(--exclude-re "$re"); done < <(
-  python3 - "$ROOT/.cargo/mutants.toml" <<'PY'
-import sys, tomllib
-for r in tomllib.load(open(sys.argv[1], "rb")).get("exclude_re", []):
-    print(r)
-PY
-)
+. "$ROOT/scripts/mutants/excludes.sh"
 
 start=$(date +%s)
 echo "== stage 1: every mutant of $FILES against the CORS model's unit tests (scripts/mutants/cors-mini)"
